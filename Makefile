@@ -1,0 +1,91 @@
+# ml-data-platform: the two set-up commands are `make synth` and `make test`.
+# Every target installs what it needs (.venv, the pinned CDK CLI) when missing or stale.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+CDK := node_modules/.bin/cdk
+ENV ?= dev
+CDK_ARGS ?=
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(CHECKOV_VENV)/.installed:
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov>=3.3,<4'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(VENV)/.installed node_modules/.installed ## Create .venv and install the pinned CDK CLI
+
+.PHONY: synth
+synth: install ## Synthesize the whole platform into cdk.out (all nag packs enforced; no AWS account needed)
+	$(CDK) synth --quiet $(CDK_ARGS)
+	@echo "synthesized: $$(ls cdk.out/assembly-*/*.template.json cdk.out/*.template.json 2>/dev/null | wc -l) templates in cdk.out"
+
+.PHONY: lint
+lint: $(VENV)/.installed ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: format
+format: $(VENV)/.installed ## Apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+.PHONY: unit
+unit: install ## Run the pytest suite only
+	$(VENV)/bin/pytest -q
+
+.PHONY: gates
+gates: synth $(CHECKOV_VENV)/.installed ## cfn-lint and checkov over the synthesized templates
+	$(VENV)/bin/cfn-lint --config-file .cfnlintrc.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
+	  --config-file .checkov.yaml -d cdk.out
+
+.PHONY: test
+test: lint unit gates ## All tests and policy gates (what CI runs)
+
+.PHONY: diff
+diff: install ## cdk diff against the target account (needs AWS credentials)
+	$(CDK) diff $(CDK_ARGS)
+
+.PHONY: deploy
+deploy: install ## cdk deploy every stack of ENV (needs AWS credentials and cdk bootstrap)
+	$(CDK) deploy --all -c env=$(ENV) $(CDK_ARGS)
+
+.PHONY: destroy
+destroy: install ## cdk destroy the stacks of ENV (retained data stays unless ENV opted in to destroy)
+	$(CDK) destroy --all -c env=$(ENV) $(CDK_ARGS)
+
+.PHONY: bench
+bench: install ## Synth-time ratios to an empty app, and the test-suite wall time
+	$(PY) -m ml_data_platform.bench
+
+.PHONY: clean
+clean: ## Remove build output (keeps .venv and node_modules)
+	rm -rf cdk.out build dist *.egg-info .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path './.venv*' -exec rm -rf {} +
+
+.PHONY: distclean
+distclean: clean ## Also remove .venv, .venv-checkov and node_modules
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules

@@ -1,0 +1,29 @@
+"""The ``ml-data-platform`` command: ``plan`` (workload planner) and ``send`` (producer)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Sub-command name -> module exposing ``register(subparsers)``; imported lazily so that
+# optional dependencies (boto3 for ``send``) are only needed by the command that uses them.
+_COMMANDS = {
+    "plan": "ml_data_platform.planning.cli",
+    "send": "ml_data_platform.producer.cli",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    parser = argparse.ArgumentParser(prog="ml-data-platform", description=__doc__)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module_name in _COMMANDS.values():
+        importlib.import_module(module_name).register(subparsers)
+    args = parser.parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

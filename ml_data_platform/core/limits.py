@@ -1,0 +1,38 @@
+"""AWS service limits and sizes encoded by the constructs and the planner (named once).
+
+Sources:
+- Kinesis: https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
+- Firehose: https://docs.aws.amazon.com/firehose/latest/dev/limits.html and
+  https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html
+- S3 lifecycle: https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+"""
+
+from __future__ import annotations
+
+MIB = 1024 * 1024
+
+# Kinesis Data Streams, per shard (write) and per stream.
+KINESIS_SHARD_WRITE_BYTES_PER_SECOND = 1 * MIB
+KINESIS_SHARD_WRITE_RECORDS_PER_SECOND = 1_000
+KINESIS_SHARD_READ_BYTES_PER_SECOND = 2 * MIB
+KINESIS_MIN_RETENTION_HOURS = 24
+KINESIS_MAX_RETENTION_HOURS = 8_760
+KINESIS_ON_DEMAND_INITIAL_WRITE_BYTES_PER_SECOND = 4 * MIB
+KINESIS_ON_DEMAND_MAX_WRITE_BYTES_PER_SECOND = 200 * MIB
+
+# Amazon Data Firehose buffering hints.
+FIREHOSE_MIN_BUFFER_SIZE_MIB = 1
+FIREHOSE_MAX_BUFFER_SIZE_MIB = 128
+FIREHOSE_DEFAULT_BUFFER_SIZE_MIB = 5
+FIREHOSE_MIN_BUFFER_INTERVAL_SECONDS = 0
+FIREHOSE_MAX_BUFFER_INTERVAL_SECONDS = 900
+FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS = 300
+# Record format conversion (Parquet/ORC) and dynamic partitioning need at least 64 MiB.
+FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION = 64
+FIREHOSE_MAX_PREFIX_LENGTH = 512
+FIREHOSE_MAX_RETRY_DURATION_SECONDS = 7_200
+FIREHOSE_DEFAULT_ACTIVE_PARTITIONS = 500
+
+# S3 lifecycle: the number of days an object must be stored before moving to IA classes.
+S3_MIN_DAYS_BEFORE_IA_TRANSITION = 30
+S3_MAX_LIFECYCLE_RULES = 1_000
