@@ -58,7 +58,7 @@ unit: install ## Run the pytest suite only
 
 .PHONY: gates
 gates: synth $(CHECKOV_VENV)/.installed ## cfn-lint and checkov over the synthesized templates
-	$(VENV)/bin/cfn-lint --config-file .cfnlintrc.yaml
+	$(VENV)/bin/cfn-lint --config-file .cfnlintrc.yaml -- $$(find cdk.out -name '*.template.json')
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
 	  --config-file .checkov.yaml -d cdk.out
 

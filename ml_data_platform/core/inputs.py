@@ -44,7 +44,9 @@ def optional_kind(value: T | None, kind: Kind, prop: str) -> T | None:
     return None if value is None else require_kind(value, kind, prop)
 
 
-def require_int(value: Any, prop: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def require_int(
+    value: Any, prop: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     """Return ``value`` if it is an int (not a bool) within the inclusive bounds."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{prop} must be an integer, got {type(value).__name__}: {value!r}")

@@ -24,8 +24,10 @@ def validate_bucket_name(name: str, prop: str = "bucket_name") -> str:
         return name
     problems = []
     if not _BUCKET_NAME.match(name):
-        problems.append("3–63 characters of lowercase letters, digits, '.' and '-', "
-                        "starting and ending with a letter or digit")
+        problems.append(
+            "3–63 characters of lowercase letters, digits, '.' and '-', "
+            "starting and ending with a letter or digit"
+        )
     if ".." in name:
         problems.append("no two adjacent periods")
     if _IP_ADDRESS.match(name):
@@ -33,7 +35,9 @@ def validate_bucket_name(name: str, prop: str = "bucket_name") -> str:
     if name.startswith(_BUCKET_PREFIXES_RESERVED) or name.endswith(_BUCKET_SUFFIXES_RESERVED):
         problems.append("no reserved prefix or suffix")
     if problems:
-        raise ValueError(f"{prop} {name!r} is not a valid S3 bucket name: must be " + "; ".join(problems))
+        raise ValueError(
+            f"{prop} {name!r} is not a valid S3 bucket name: must be " + "; ".join(problems)
+        )
     return name
 
 

@@ -28,7 +28,7 @@ def resolve_removal_policy(
         raise ValueError(
             f"{prop}=DESTROY at '{scope.node.path}' would delete data when the stack is deleted; "
             f"confirm it by setting the context flag {ALLOW_DESTROY_CONTEXT}=true "
-            "(or an environment config with \"removal\": \"destroy\"), or use RETAIN"
+            '(or an environment config with "removal": "destroy"), or use RETAIN'
         )
     return removal_policy
 

@@ -275,9 +275,7 @@ class Lifecycle:
         """Transitions of current versions for the whole bucket (rules without filters), in
         order: what an object written today goes through. Used by the cost planner."""
         unfiltered = [r for r in self.rules if r.prefix is None and not r.tags]
-        return sorted(
-            (t for r in unfiltered for t in r.transitions), key=lambda t: t.after_days
-        )
+        return sorted((t for r in unfiltered for t in r.transitions), key=lambda t: t.after_days)
 
     def expiration_days(self) -> int | None:
         """Expiration of current versions for the whole bucket, if any."""
@@ -323,8 +321,9 @@ def _check_transitions(transitions: Sequence[Transition], where: str, kind: str)
     seen: set[StorageClass] = set()
     for transition in transitions:
         if not isinstance(transition, Transition):
-            raise TypeError(f"{where}: {kind}transitions must be Transition values, "
-                            f"got {transition!r}")
+            raise TypeError(
+                f"{where}: {kind}transitions must be Transition values, got {transition!r}"
+            )
         cls, days = transition.storage_class, transition.after_days
         _check_days(days, f"{where}: {kind}{cls.name} after_days", minimum=0)
         if cls in seen:

@@ -1,0 +1,11 @@
+"""cdk-nag wiring: the packs we enforce and a scoped, reasoned acknowledgement helper."""
+
+from ml_data_platform.compliance.nag import (
+    ENFORCED_PACKS,
+    NagPack,
+    acknowledge,
+    enable_compliance_checks,
+    skip_checkov,
+)
+
+__all__ = ["ENFORCED_PACKS", "NagPack", "acknowledge", "enable_compliance_checks", "skip_checkov"]

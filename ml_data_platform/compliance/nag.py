@@ -1,0 +1,70 @@
+"""cdk-nag 3 packs run as CDK policy-validation plugins, and acknowledgements.
+
+An acknowledgement is attached to one construct (it covers that construct's children, so attach
+it to the resource itself), names the exact rule, and must say why the finding is safe there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+
+import aws_cdk as cdk
+import cdk_nag
+from constructs import IConstruct
+
+MIN_REASON_LENGTH = 30
+
+
+class NagPack(Enum):
+    """cdk-nag packs and the prefix of their rule ids."""
+
+    AWS_SOLUTIONS = ("AwsSolutions", cdk_nag.AwsSolutionsChecks)
+    HIPAA_SECURITY = ("HIPAA.Security", cdk_nag.HIPAASecurityChecks)
+    NIST_800_53_R5 = ("NIST.800.53.R5", cdk_nag.NIST80053R5Checks)
+    PCI_DSS_321 = ("PCI.DSS.321", cdk_nag.PCIDSS321Checks)
+
+    def __init__(self, rule_prefix: str, plugin_class: type) -> None:
+        self.rule_prefix = rule_prefix
+        self.plugin_class = plugin_class
+
+
+ENFORCED_PACKS: tuple[NagPack, ...] = tuple(NagPack)
+
+
+def enable_compliance_checks(
+    scope: cdk.App | cdk.Stage, packs: Iterable[NagPack] = ENFORCED_PACKS
+) -> None:
+    """Attach the packs to ``scope``: synthesis then fails on any unacknowledged finding."""
+    cdk.Validations.of(scope).add_plugins(*(pack.plugin_class() for pack in packs))
+
+
+def acknowledge(construct: IConstruct, rules: str | Iterable[str], reason: str) -> None:
+    """Acknowledge cdk-nag ``rules`` (e.g. ``"AwsSolutions-IAM5"``) on ``construct`` only.
+
+    Raises ``ValueError`` for an unknown pack prefix or a reason shorter than 30 characters.
+    """
+    if len(reason.strip()) < MIN_REASON_LENGTH:
+        raise ValueError(
+            f"acknowledgement reason {reason!r} on '{construct.node.path}' must explain why the "
+            f"finding is safe (≥ {MIN_REASON_LENGTH} characters)"
+        )
+    validations = cdk.Validations.of(construct)
+    for rule in [rules] if isinstance(rules, str) else rules:
+        validations.acknowledge(cdk.Acknowledgment(id=_acknowledgement_id(rule), reason=reason))
+
+
+def skip_checkov(resource: cdk.CfnResource, check_id: str, reason: str) -> None:
+    """Skip one checkov check on one CloudFormation resource (template metadata), with why."""
+    if len(reason.strip()) < MIN_REASON_LENGTH:
+        raise ValueError(f"checkov skip {check_id} on '{resource.node.path}' needs a reason")
+    metadata = resource.get_metadata("checkov") or {"skip": []}
+    metadata["skip"].append({"id": check_id, "comment": reason})
+    resource.add_metadata("checkov", metadata)
+
+
+def _acknowledgement_id(rule: str) -> str:
+    prefix = rule.split("-", 1)[0]
+    if prefix not in {pack.rule_prefix for pack in NagPack}:
+        raise ValueError(f"unknown cdk-nag rule {rule!r}: expected '<pack>-<rule>'")
+    return f"{prefix}::{rule}"

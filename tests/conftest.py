@@ -1,0 +1,128 @@
+"""Shared test helpers: apps with the real cdk.json context, template queries, nag, snapshots.
+
+Unit tests run with CDK's built-in CloudFormation validation off (it costs ~1.7 s per synth);
+`make synth` and tests/e2e/test_app_synth.py keep it on for the real app.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("CDK_VALIDATION", "false")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from ml_data_platform.compliance import enable_compliance_checks
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
+CDK_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+UPDATE_SNAPSHOTS = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+TEST_ENV = cdk.Environment(account="111111111111", region="us-east-1")
+
+
+def make_app(**context: Any) -> cdk.App:
+    """An App with the same feature flags as cdk.json (plus ``context``), output in a temp dir."""
+    return cdk.App(
+        context={**CDK_CONTEXT, **context},
+        outdir=tempfile.mkdtemp(prefix="cdk-test-"),
+        analytics_reporting=False,
+    )
+
+
+def resources_of_type(template: Template, resource_type: str) -> dict[str, dict]:
+    """``{logical id: resource}`` of every resource of ``resource_type``."""
+    return template.find_resources(resource_type)
+
+
+def only_resource(template: Template, resource_type: str) -> tuple[str, dict]:
+    """The single resource of ``resource_type`` (fails if there are 0 or several)."""
+    found = resources_of_type(template, resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def logical_ids(template: Template, resource_type: str) -> set[str]:
+    return set(resources_of_type(template, resource_type))
+
+
+def synth_with_nag(app: cdk.App) -> dict:
+    """Synthesize ``app`` with every enforced nag pack; fail on any unacknowledged finding.
+
+    Returns the validation report, and checks that each acknowledgement has a reason and
+    covers only the construct it was attached to (and its children).
+    """
+    enable_compliance_checks(app)
+    try:
+        assembly = app.synth()
+    except RuntimeError as error:  # pragma: no cover - the message is the useful part
+        pytest.fail(f"cdk-nag findings not acknowledged: {error}")
+    report = json.loads((Path(assembly.directory) / "validation-report.json").read_text())
+    for plugin in report["pluginReports"]:
+        assert plugin["conclusion"] == "success", plugin["pluginName"]
+        for suppressed in plugin.get("suppressedViolations", []):
+            assert len(suppressed["reason"]) >= 30, suppressed
+            scope = suppressed["acknowledgedAt"]
+            for construct in suppressed["violatingConstructs"]:
+                path = construct["constructPath"]
+                assert path == scope or path.startswith(scope + "/"), (scope, path)
+    return report
+
+
+def acknowledged_rules(report: dict) -> set[tuple[str, str]]:
+    """``{(rule, acknowledged at)}`` from a validation report."""
+    return {
+        (suppressed["ruleName"], suppressed["acknowledgedAt"])
+        for plugin in report["pluginReports"]
+        for suppressed in plugin.get("suppressedViolations", [])
+    }
+
+
+_VOLATILE_METADATA = (
+    "aws:cdk:path",
+    "aws:asset:path",
+    "aws:asset:property",
+    "aws:asset:is-bundled",
+)
+
+
+def normalize_template(template: dict) -> dict:
+    """Drop what changes with the CDK version or the build, so snapshots stay stable."""
+    template = json.loads(json.dumps(template))
+    template.get("Parameters", {}).pop("BootstrapVersion", None)
+    template.get("Rules", {}).pop("CheckBootstrapVersion", None)
+    template.get("Conditions", {}).pop("CDKMetadataAvailable", None)
+    template["Resources"].pop("CDKMetadata", None)
+    for section in ("Parameters", "Rules", "Conditions"):
+        if section in template and not template[section]:
+            del template[section]
+    for resource in template["Resources"].values():
+        metadata = resource.get("Metadata", {})
+        for key in _VOLATILE_METADATA:
+            metadata.pop(key, None)
+        if "Metadata" in resource and not metadata:
+            del resource["Metadata"]
+    return template
+
+
+def assert_matches_snapshot(name: str, template: Template) -> None:
+    """Compare the normalized template with ``tests/snapshots/<name>.json``.
+
+    Run with ``UPDATE_SNAPSHOTS=1`` to (re)write it; review the diff like code.
+    """
+    actual = normalize_template(template.to_json())
+    path = SNAPSHOT_DIR / f"{name}.json"
+    if UPDATE_SNAPSHOTS or not path.exists():
+        if not UPDATE_SNAPSHOTS and os.environ.get("CI"):
+            pytest.fail(f"snapshot {path.name} is missing; run UPDATE_SNAPSHOTS=1 pytest")
+        SNAPSHOT_DIR.mkdir(exist_ok=True)
+        path.write_text(json.dumps(actual, indent=1, sort_keys=True) + "\n")
+    expected = json.loads(path.read_text())
+    assert actual == expected, f"{path.name} differs; if intended: UPDATE_SNAPSHOTS=1 pytest"

@@ -1,0 +1,338 @@
+"""DataLake, DataLakeBucket, AccessLogsBucket and DataLakeKey: defaults and options."""
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Match, Template
+
+from ml_data_platform.storage import (
+    DataLake,
+    DataLakeBucket,
+    DataLakeKey,
+    DataLakeZone,
+    Lifecycle,
+    LifecyclePreset,
+    LifecycleRule,
+    StorageClass,
+    Transition,
+)
+from tests.conftest import TEST_ENV, make_app, only_resource, resources_of_type
+
+
+@pytest.fixture(scope="module")
+def lake_template():
+    stack = cdk.Stack(make_app(), "Lake", env=TEST_ENV)
+    lake = DataLake(stack, "DataLake")
+    role = iam.Role(
+        stack, "SageMakerRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com")
+    )
+    lake.grant_ml_consumer(role)
+    return Template.from_stack(stack)
+
+
+def zone_bucket(template, zone):
+    buckets = resources_of_type(template, "AWS::S3::Bucket")
+    (resource,) = [r for lid, r in buckets.items() if lid.startswith(f"DataLake{zone}ZoneBucket")]
+    return resource
+
+
+def test_data_lake_creates_one_key_three_zones_and_one_log_bucket(lake_template):
+    lake_template.resource_count_is("AWS::KMS::Key", 1)
+    lake_template.resource_count_is("AWS::S3::Bucket", 4)
+
+
+@pytest.mark.parametrize("zone", ["Raw", "Curated", "Analytics"])
+def test_zone_bucket_secure_defaults(lake_template, zone):
+    props = zone_bucket(lake_template, zone)["Properties"]
+    encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["BucketKeyEnabled"] is True
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {
+        "Fn::GetAtt": [next(iter(resources_of_type(lake_template, "AWS::KMS::Key"))), "Arn"]
+    }
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["NotificationConfiguration"] == {
+        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+    }
+    assert props["LoggingConfiguration"]["LogFilePrefix"] == f"{zone.lower()}/"
+    assert props["LoggingConfiguration"]["DestinationBucketName"]["Ref"].startswith(
+        "DataLakeAccessLogsBucket"
+    )
+
+
+def test_zone_buckets_and_key_are_retained_by_default(lake_template):
+    for resource_type in ("AWS::S3::Bucket", "AWS::KMS::Key"):
+        for resource in resources_of_type(lake_template, resource_type).values():
+            assert resource["DeletionPolicy"] == "Retain"
+            assert resource["UpdateReplacePolicy"] == "Retain"
+    lake_template.resource_count_is("Custom::S3AutoDeleteObjects", 0)
+
+
+def test_zone_lifecycles_follow_presets(lake_template):
+    rules = zone_bucket(lake_template, "Raw")["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rules[0]["Transitions"] == [
+        {"StorageClass": "STANDARD_IA", "TransitionInDays": 30},
+        {"StorageClass": "GLACIER_IR", "TransitionInDays": 90},
+        {"StorageClass": "DEEP_ARCHIVE", "TransitionInDays": 180},
+    ]
+    assert rules[1] == {
+        "Id": "hygiene",
+        "Status": "Enabled",
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+        "ExpiredObjectDeleteMarker": True,
+    }
+    curated = zone_bucket(lake_template, "Curated")["Properties"]["LifecycleConfiguration"]
+    assert curated["Rules"][0]["Transitions"] == [
+        {"StorageClass": "INTELLIGENT_TIERING", "TransitionInDays": 0}
+    ]
+    analytics = zone_bucket(lake_template, "Analytics")["Properties"]["LifecycleConfiguration"]
+    assert analytics["Rules"][0]["Transitions"] == [
+        {"StorageClass": "STANDARD_IA", "TransitionInDays": 30}
+    ]
+
+
+def test_zone_bucket_policy_denies_insecure_transport_and_other_encryption(lake_template):
+    policies = resources_of_type(lake_template, "AWS::S3::BucketPolicy")
+    raw_policy = next(p for lid, p in policies.items() if lid.startswith("DataLakeRawZone"))
+    statements = raw_policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in statements
+    )
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"NumericLessThan": {"s3:TlsVersion": 1.2}}
+        for s in statements
+    )
+    sids = {s.get("Sid") for s in statements}
+    assert {"DenyUploadsWithOtherEncryption", "DenyUploadsWithAnotherKey"} <= sids
+    other = next(s for s in statements if s.get("Sid") == "DenyUploadsWithOtherEncryption")
+    assert other["Condition"] == {
+        "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}
+    }
+
+
+def test_access_log_bucket_uses_sse_s3_and_log_delivery_policy(lake_template):
+    buckets = resources_of_type(lake_template, "AWS::S3::Bucket")
+    (logs,) = [r for lid, r in buckets.items() if lid.startswith("DataLakeAccessLogsBucket")]
+    encryption = logs["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert "LoggingConfiguration" not in logs["Properties"]
+    assert logs["Properties"]["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 365
+    lake_template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": "s3:PutObject",
+                                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_key_has_rotation_alias_and_service_statements(lake_template):
+    _, key = only_resource(lake_template, "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["Properties"]["PendingWindowInDays"] == 30
+    sids = {s.get("Sid") for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    assert {"AllowCloudWatchLogsOfThisAccount", "AllowCloudWatchAlarmsToEncryptedTopics"} <= sids
+    _, alias = only_resource(lake_template, "AWS::KMS::Alias")
+    assert alias["Properties"]["AliasName"] == "alias/ml-data-platform/lake-datalake-key"
+
+
+def test_grant_ml_consumer_reads_curated_and_analytics_only(lake_template):
+    policies = resources_of_type(lake_template, "AWS::IAM::Policy")
+    (policy,) = policies.values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    resources = str([s["Resource"] for s in statements])
+    assert "DataLakeCuratedZoneBucket" in resources
+    assert "DataLakeAnalyticsZoneBucket" in resources
+    assert "DataLakeRawZoneBucket" not in resources
+    actions = {
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert "kms:Decrypt" in actions
+    assert not any(a.startswith("s3:Put") or a.startswith("s3:Delete") for a in actions)
+
+
+def test_data_lake_accepts_existing_key_and_custom_zones():
+    stack = cdk.Stack(make_app(), "Custom", env=TEST_ENV)
+    key = kms.Key.from_key_arn(stack, "Existing", "arn:aws:kms:us-east-1:111111111111:key/abcd")
+    lake = DataLake(
+        stack,
+        "Lake",
+        encryption_key=key,
+        bucket_name_prefix="acme-ml-dev",
+        zones=[
+            DataLakeZone("landing", LifecyclePreset.ARCHIVE),
+            DataLakeZone("feature-store", LifecyclePreset.INTELLIGENT_TIERING),
+        ],
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 0)
+    assert sorted(lake.zones) == ["feature-store", "landing"]
+    names = {
+        r["Properties"].get("BucketName")
+        for r in resources_of_type(template, "AWS::S3::Bucket").values()
+    }
+    assert names == {"acme-ml-dev-landing", "acme-ml-dev-feature-store", "acme-ml-dev-access-logs"}
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketName": "acme-ml-dev-landing",
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    Match.object_like(
+                        {
+                            "ServerSideEncryptionByDefault": {
+                                "KMSMasterKeyID": "arn:aws:kms:us-east-1:111111111111:key/abcd",
+                                "SSEAlgorithm": "aws:kms",
+                            }
+                        }
+                    )
+                ]
+            },
+        },
+    )
+    assert lake.zone("feature-store").bucket is not None
+    with pytest.raises(KeyError, match=r"no zone 'gold'; zones are \['feature-store', 'landing'\]"):
+        lake.zone("gold")
+
+
+def test_standalone_bucket_creates_its_own_key_and_log_bucket_and_can_be_tuned():
+    stack = cdk.Stack(make_app(), "Standalone", env=TEST_ENV)
+    bucket = DataLakeBucket(
+        stack,
+        "Models",
+        lifecycle=Lifecycle(
+            (
+                LifecycleRule(
+                    "old", transitions=(Transition(StorageClass.GLACIER, 0),), prefix="old/"
+                ),
+            )
+        ),
+        versioned=False,
+        event_bridge_enabled=False,
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 1)
+    template.resource_count_is("AWS::S3::Bucket", 2)
+    assert bucket.key is not None
+    props = template.to_json()["Resources"][stack.get_logical_id(bucket.bucket.node.default_child)][
+        "Properties"
+    ]
+    assert "VersioningConfiguration" not in props
+    assert "NotificationConfiguration" not in props
+    assert props["LifecycleConfiguration"]["Rules"] == [
+        {
+            "Id": "old",
+            "Prefix": "old/",
+            "Status": "Enabled",
+            "Transitions": [{"StorageClass": "GLACIER", "TransitionInDays": 0}],
+        }
+    ]
+    assert props["LoggingConfiguration"]["LogFilePrefix"] == "Models/"
+
+
+def test_bucket_grants_include_kms_and_on_object_created_filters_prefix():
+    stack = cdk.Stack(make_app(), "Grants", env=TEST_ENV)
+    bucket = DataLakeBucket(stack, "Bucket")
+    role = iam.Role(stack, "Writer", assumed_by=iam.ServicePrincipal("glue.amazonaws.com"))
+    bucket.grant_write(role, "incoming/*")
+    bucket.on_object_created("Arrivals", prefix="incoming/")
+    template = Template.from_stack(stack)
+    statements = next(iter(resources_of_type(template, "AWS::IAM::Policy").values()))["Properties"][
+        "PolicyDocument"
+    ]["Statement"]
+    actions = str([s["Action"] for s in statements])
+    assert "kms:GenerateDataKey*" in actions
+    assert "s3:PutObject" in actions
+    _, rule = only_resource(template, "AWS::Events::Rule")
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"]["object"] == {"key": [{"prefix": "incoming/"}]}
+
+
+def test_from_bucket_name_imports_with_key_for_grants():
+    stack = cdk.Stack(make_app(), "Imported", env=TEST_ENV)
+    key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:us-east-1:111111111111:key/k1")
+    bucket = DataLakeBucket.from_bucket_name(stack, "Existing", "team-raw-data", encryption_key=key)
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    bucket.grant_read(role)
+    statements = Template.from_stack(stack).to_json()["Resources"]
+    policy = next(r for r in statements.values() if r["Type"] == "AWS::IAM::Policy")
+    text = str(policy["Properties"]["PolicyDocument"])
+    assert "team-raw-data" in text and "arn:aws:kms:us-east-1:111111111111:key/k1" in text
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"encryption_key": "alias/my-key"},
+            TypeError,
+            r"encryption_key must be an IKey \(aws_kms\), got str",
+        ),
+        ({"access_logs_bucket": object()}, TypeError, r"access_logs_bucket must be an IBucket"),
+        (
+            {"bucket_name": "Bad_Name"},
+            ValueError,
+            r"bucket_name 'Bad_Name' is not a valid S3 bucket name",
+        ),
+        ({"bucket_name": "192.168.1.1"}, ValueError, r"not formatted as an IP address"),
+        (
+            {
+                "lifecycle": Lifecycle(
+                    (LifecycleRule("x", transitions=(Transition(StorageClass.STANDARD_IA, 5),)),)
+                )
+            },
+            ValueError,
+            r"lifecycle for bucket 'Bad/B', rule 'x': STANDARD_IA after 5 days must be ≥ 30",
+        ),
+    ],
+)
+def test_bucket_bad_input_fails_at_synth_with_clear_message(kwargs, error, message):
+    stack = cdk.Stack(make_app(), "Bad")
+    with pytest.raises(error, match=message):
+        DataLakeBucket(stack, "B", **kwargs)
+
+
+def test_data_lake_rejects_duplicate_and_colliding_zones():
+    stack = cdk.Stack(make_app(), "Zones")
+    with pytest.raises(ValueError, match=r"duplicate zone names \['raw'\]"):
+        DataLake(stack, "A", zones=[DataLakeZone("raw"), DataLakeZone("raw")])
+    with pytest.raises(ValueError, match="zone name 'Raw' must be 1–31 lowercase"):
+        DataLakeZone("Raw")
+    with pytest.raises(ValueError, match="zones must name at least one zone"):
+        DataLake(stack, "B", zones=[])
+
+
+def test_key_rejects_bad_pending_window():
+    with pytest.raises(ValueError, match="pending_window_days must be 7–30, got 3"):
+        DataLakeKey(cdk.Stack(make_app(), "K"), "Key", pending_window_days=3)
+
+
+def test_bucket_accepts_s3_bucket_subclass_as_log_destination():
+    stack = cdk.Stack(make_app(), "Logs")
+    logs = s3.Bucket(stack, "MyLogs")
+    DataLakeBucket(stack, "Data", access_logs_bucket=logs)
+    Template.from_stack(stack).resource_count_is("AWS::S3::Bucket", 2)

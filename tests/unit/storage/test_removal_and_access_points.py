@@ -1,0 +1,123 @@
+"""Removal guard (two deliberate steps) and access points."""
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Template
+
+from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
+from ml_data_platform.storage import AccessLevel, DataLake
+from tests.conftest import TEST_ENV, make_app, only_resource, resources_of_type
+
+
+def test_destroy_without_context_flag_fails_with_instructions():
+    stack = cdk.Stack(make_app(), "Guarded")
+    with pytest.raises(ValueError) as error:
+        DataLake(stack, "Lake", removal_policy=cdk.RemovalPolicy.DESTROY)
+    message = str(error.value)
+    assert "removal_policy=DESTROY at 'Guarded/Lake' would delete data" in message
+    assert f"{ALLOW_DESTROY_CONTEXT}=true" in message
+
+
+def test_destroy_with_context_flag_deletes_and_empties_buckets():
+    stack = cdk.Stack(make_app(**{ALLOW_DESTROY_CONTEXT: True}), "Dev")
+    DataLake(stack, "Lake", removal_policy=cdk.RemovalPolicy.DESTROY)
+    template = Template.from_stack(stack)
+    for resource_type in ("AWS::S3::Bucket", "AWS::KMS::Key"):
+        for resource in resources_of_type(template, resource_type).values():
+            assert resource["DeletionPolicy"] == "Delete"
+    template.resource_count_is("Custom::S3AutoDeleteObjects", 4)
+    _, key = only_resource(template, "AWS::KMS::Key")
+    assert key["Properties"]["PendingWindowInDays"] == 30
+
+
+def test_context_flag_alone_keeps_retain():
+    stack = cdk.Stack(make_app(**{ALLOW_DESTROY_CONTEXT: True}), "Flag")
+    DataLake(stack, "Lake")
+    for resource in resources_of_type(Template.from_stack(stack), "AWS::S3::Bucket").values():
+        assert resource["DeletionPolicy"] == "Retain"
+
+
+@pytest.fixture(scope="module")
+def access_point_stack():
+    stack = cdk.Stack(make_app(), "Ap", env=TEST_ENV)
+    lake = DataLake(stack, "Lake")
+    role = iam.Role(stack, "Scientist", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    point = lake.add_access_point(
+        "FeaturesReader",
+        zone="curated",
+        access_point_name="features-reader",
+        principal=role,
+        prefix="features/",
+    )
+    return stack, point, Template.from_stack(stack)
+
+
+def test_access_point_policy_scopes_principal_to_prefix(access_point_stack):
+    _, _, template = access_point_stack
+    _, resource = only_resource(template, "AWS::S3::AccessPoint")
+    props = resource["Properties"]
+    assert props["Name"] == "features-reader"
+    assert props["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] is True
+    statements = props["Policy"]["Statement"]
+    assert statements[0]["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert statements[0]["Resource"] == (
+        "arn:aws:s3:us-east-1:111111111111:accesspoint/features-reader/object/features/*"
+    )
+    assert statements[1]["Condition"] == {"StringLike": {"s3:prefix": ["features/*"]}}
+    assert "s3:PutObject" not in str(statements)
+
+
+def test_access_point_delegation_and_role_permissions(access_point_stack):
+    _, _, template = access_point_stack
+    policies = resources_of_type(template, "AWS::S3::BucketPolicy")
+    curated = next(p for lid, p in policies.items() if lid.startswith("LakeCuratedZone"))
+    delegation = next(
+        s
+        for s in curated["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "DelegateToFeaturesReader"
+    )
+    assert "s3:DataAccessPointArn" in delegation["Condition"]["StringEquals"]
+    role_policy = next(iter(resources_of_type(template, "AWS::IAM::Policy").values()))
+    actions = str([s["Action"] for s in role_policy["Properties"]["PolicyDocument"]["Statement"]])
+    assert "kms:Decrypt" in actions and "s3:PutObject" not in actions
+
+
+def test_read_write_access_point_grants_encrypt():
+    stack = cdk.Stack(make_app(), "ApRw", env=TEST_ENV)
+    lake = DataLake(stack, "Lake")
+    role = iam.Role(stack, "Job", assumed_by=iam.ServicePrincipal("glue.amazonaws.com"))
+    lake.add_access_point(
+        "JobWriter",
+        zone="analytics",
+        access_point_name="job-writer",
+        principal=role,
+        access=AccessLevel.READ_WRITE,
+    )
+    template = Template.from_stack(stack)
+    actions = str(template.to_json())
+    assert "s3:PutObject" in actions and "kms:GenerateDataKey*" in actions
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"access_point_name": "AB"}, "access_point_name 'AB' must be 3–50 lowercase"),
+        ({"access_point_name": "ok-name", "prefix": "/x"}, "prefix '/x' must not start with '/'"),
+        ({"access_point_name": "ok-name", "zone": "gold"}, "no zone 'gold'"),
+    ],
+)
+def test_access_point_bad_input(kwargs, message):
+    stack = cdk.Stack(make_app(), "ApBad", env=TEST_ENV)
+    lake = DataLake(stack, "Lake")
+    role = iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("glue.amazonaws.com"))
+    args = {"zone": "curated", "principal": role, **kwargs}
+    with pytest.raises((ValueError, KeyError), match=message):
+        lake.add_access_point("Ap", **args)
+
+
+def test_access_point_rejects_wrong_principal_kind():
+    stack = cdk.Stack(make_app(), "ApKind", env=TEST_ENV)
+    lake = DataLake(stack, "Lake")
+    with pytest.raises(TypeError, match=r"principal must be an IRole \(aws_iam\), got str"):
+        lake.add_access_point("Ap", zone="raw", access_point_name="abc", principal="arn:role")
