@@ -1,0 +1,155 @@
+"""Datasets: the one description of a dataset that storage, streaming and the catalog share.
+
+A ``Dataset`` names its columns (Glue/Hive types), its partition layout and the format it
+lands in. The Firehose prefix, the Glue table location and the Athena partition projection
+are all derived from ``Dataset.layout``, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from ml_data_platform.core.names import glue_name, validate_glue_name, validate_slug
+from ml_data_platform.storage.layout import PartitionGranularity, PartitionLayout
+
+_PRIMITIVE_TYPES = frozenset(
+    {
+        "boolean",
+        "tinyint",
+        "smallint",
+        "int",
+        "integer",
+        "bigint",
+        "float",
+        "double",
+        "string",
+        "date",
+        "timestamp",
+        "binary",
+    }
+)
+_PARAMETERISED = re.compile(r"^(decimal\(\d{1,2}(,\d{1,2})?\)|char\(\d{1,3}\)|varchar\(\d{1,5}\))$")
+
+
+class DataFormat(Enum):
+    """How records land in the raw zone."""
+
+    JSON = "json"
+    """JSON lines, GZIP-compressed by Firehose."""
+    PARQUET = "parquet"
+    """Parquet, converted by Firehose from JSON using the catalog table's schema."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column with a Glue/Hive type such as ``string``, ``decimal(10,2)``,
+    ``array<string>`` or ``struct<id:bigint,tags:array<string>>``."""
+
+    name: str
+    type: str
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        validate_glue_name(self.name, "column name")
+        validate_glue_type(self.type, f"type of column '{self.name}'")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset ingested into the lake.
+
+    Args:
+        name: Dataset name: top-level prefix in the raw zone (lowercase, digits, ``-``).
+        columns: Record fields (at least one).
+        granularity: Partition by day or hour of arrival. Default: ``HOUR``.
+        data_format: Landing format. Default: ``DataFormat.JSON`` (GZIP).
+        description: Free text for the catalog table. Default: none.
+    """
+
+    name: str
+    columns: Sequence[Column]
+    granularity: PartitionGranularity = PartitionGranularity.HOUR
+    data_format: DataFormat = DataFormat.JSON
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        validate_slug(self.name, "dataset name")
+        if not self.columns:
+            raise ValueError(f"dataset '{self.name}': columns must list at least one column")
+        names = [c.name for c in self.columns]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"dataset '{self.name}': duplicate columns {duplicates}")
+        clashes = sorted(set(names) & set(self.layout.partition_keys))
+        if clashes:
+            raise ValueError(
+                f"dataset '{self.name}': columns {clashes} clash with the partition keys "
+                f"{list(self.layout.partition_keys)}"
+            )
+
+    @property
+    def layout(self) -> PartitionLayout:
+        return PartitionLayout(self.name, self.granularity)
+
+    @property
+    def table_name(self) -> str:
+        """Glue table name (``-`` becomes ``_``)."""
+        return glue_name(self.name)
+
+
+def validate_glue_type(type_text: str, prop: str) -> str:
+    """Return ``type_text`` if it is a valid Glue/Hive column type; else ``ValueError``."""
+    if not isinstance(type_text, str) or not _is_type(type_text.replace(" ", "").lower()):
+        raise ValueError(
+            f"{prop} {type_text!r} is not a Glue/Hive type: use one of "
+            f"{sorted(_PRIMITIVE_TYPES)}, decimal(p,s), char(n), varchar(n), array<T>, "
+            "map<K,V> or struct<name:T,...>"
+        )
+    return type_text
+
+
+def _is_type(text: str) -> bool:
+    if text in _PRIMITIVE_TYPES or _PARAMETERISED.match(text):
+        return True
+    for kind, arity in (("array<", 1), ("map<", 2)):
+        if text.startswith(kind) and text.endswith(">"):
+            parts = _split_top_level(text[len(kind) : -1])
+            return len(parts) == arity and all(_is_type(p) for p in parts)
+    if text.startswith("struct<") and text.endswith(">"):
+        fields = _split_top_level(text[len("struct<") : -1])
+        return bool(fields) and all(_is_field(f) for f in fields)
+    return False
+
+
+def _is_field(text: str) -> bool:
+    name, sep, field_type = text.partition(":")
+    return (
+        bool(sep) and re.fullmatch(r"[a-z_][a-z0-9_]*", name) is not None and _is_type(field_type)
+    )
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas that are not inside ``<>`` or ``()``."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char in "<(":
+            depth += 1
+        elif char in ">)":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return [p for p in parts if p] if text else []
+
+
+def datasets_by_name(datasets: Sequence[Dataset]) -> dict[str, Dataset]:
+    """``{name: dataset}``; ``ValueError`` on duplicate names."""
+    names = [d.name for d in datasets]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"datasets: duplicate names {duplicates}")
+    return {d.name: d for d in datasets}
