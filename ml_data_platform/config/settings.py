@@ -1,0 +1,293 @@
+"""Typed, validated per-environment settings, read from ``cdk.json`` context.
+
+Context layout (key ``ml-data-platform``)::
+
+    {"project": "mldp",
+     "environments": {"dev": {...EnvironmentSettings...}, "prod": {...}},
+     "pipeline": {...PipelineSettings...}}            # optional
+
+Every key except ``environments.<name>.datasets`` has a default; unknown keys, missing
+required keys and wrong types raise ``ConfigError`` naming the key path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import aws_cdk as cdk
+
+from ml_data_platform.config.reader import ConfigError, Reader
+from ml_data_platform.core.limits import (
+    FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
+    FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION,
+    KINESIS_MIN_RETENTION_HOURS,
+)
+from ml_data_platform.core.names import validate_slug
+from ml_data_platform.datasets import Column, DataFormat, Dataset, datasets_by_name
+from ml_data_platform.planning.sizing import StreamMode
+from ml_data_platform.storage.layout import PartitionGranularity
+from ml_data_platform.storage.lifecycle import LifecyclePreset
+from ml_data_platform.storage.zones import ANALYTICS, CURATED, RAW
+
+CONTEXT_KEY = "ml-data-platform"
+ENV_CONTEXT_KEY = "env"
+DEFAULT_PROJECT = "mldp"
+DEFAULT_BASE_CAPACITY_RPUS = 8
+
+
+class Removal(Enum):
+    """What happens to data-bearing resources when a stack is deleted."""
+
+    RETAIN = "retain"
+    DESTROY = "destroy"
+
+    @property
+    def policy(self) -> cdk.RemovalPolicy:
+        return cdk.RemovalPolicy.DESTROY if self is Removal.DESTROY else cdk.RemovalPolicy.RETAIN
+
+
+class DeliveryFormat(Enum):
+    """How Firehose lands records in the raw zone (the planner writes these values)."""
+
+    JSON_GZIP = "json-gzip"
+    PARQUET = "parquet"
+
+    @property
+    def data_format(self) -> DataFormat:
+        return DataFormat.PARQUET if self is DeliveryFormat.PARQUET else DataFormat.JSON
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """Kinesis settings. Default: on-demand, 24 h retention."""
+
+    mode: StreamMode = StreamMode.ON_DEMAND
+    shard_count: int | None = None
+    retention_hours: int = KINESIS_MIN_RETENTION_HOURS
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """Firehose settings. Default: 300 s / 64 MiB buffers, JSON + GZIP, no dynamic partitions."""
+
+    buffer_interval_seconds: int = FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS
+    buffer_size_mib: int = FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION
+    format: DeliveryFormat = DeliveryFormat.JSON_GZIP
+    dynamic_partitioning: bool = False
+
+
+@dataclass(frozen=True)
+class WarehouseSettings:
+    """Redshift Serverless settings. Default: disabled; 8 RPUs base capacity when enabled."""
+
+    enabled: bool = False
+    base_capacity_rpus: int = DEFAULT_BASE_CAPACITY_RPUS
+    table: str | None = None
+    dataset: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    """Everything one environment (``dev``, ``prod``, ...) needs."""
+
+    name: str
+    project: str
+    datasets: tuple[Dataset, ...]
+    account: str | None = None
+    region: str | None = None
+    removal: Removal = Removal.RETAIN
+    stream: StreamSettings = field(default_factory=StreamSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    lifecycle: Mapping[str, LifecyclePreset] = field(default_factory=dict)
+    warehouse: WarehouseSettings = field(default_factory=WarehouseSettings)
+    alarm_email: str | None = None
+
+    @property
+    def env(self) -> cdk.Environment | None:
+        """The CDK environment; ``None`` (environment-agnostic) when neither is set."""
+        if self.account is None and self.region is None:
+            return None
+        return cdk.Environment(account=self.account, region=self.region)
+
+    @property
+    def prefix(self) -> str:
+        """``<project>-<env>``: the prefix of stack names."""
+        return f"{self.project}-{self.name}"
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """CDK Pipelines settings (``PipelineStack``)."""
+
+    connection_arn: str
+    repository: str
+    branch: str = "main"
+    account: str | None = None
+    region: str | None = None
+
+
+def settings_from_context(context: Mapping[str, Any], env_name: str) -> EnvironmentSettings:
+    """Read environment ``env_name`` from the ``ml-data-platform`` context object."""
+    environments = all_environments(context)
+    if env_name not in environments:
+        raise ConfigError(
+            f"{CONTEXT_KEY}.environments: no environment {env_name!r}; "
+            f"defined: {sorted(environments)}"
+        )
+    return environments[env_name]
+
+
+def all_environments(context: Mapping[str, Any]) -> dict[str, EnvironmentSettings]:
+    """Read and validate every environment (so a typo in prod fails a dev synth too)."""
+    root = Reader(context.get(CONTEXT_KEY), CONTEXT_KEY)
+    project = root.wrap(
+        "project", lambda: validate_slug(root.optional("project", str, DEFAULT_PROJECT), "project")
+    )
+    environments = {
+        name: _environment(name, project, reader)
+        for name, reader in root.child("environments", required=True).items()
+    }
+    if not environments:
+        raise ConfigError(f"{CONTEXT_KEY}.environments: define at least one environment")
+    root.child("pipeline")  # read by pipeline_settings; accepted here
+    root.done()
+    return environments
+
+
+def pipeline_settings(context: Mapping[str, Any]) -> PipelineSettings | None:
+    """The ``pipeline`` section, or ``None`` when absent."""
+    root = Reader(context.get(CONTEXT_KEY), CONTEXT_KEY)
+    if not root.has("pipeline"):
+        return None
+    reader = root.child("pipeline")
+    settings = PipelineSettings(
+        connection_arn=reader.required("connection_arn", str),
+        repository=reader.required("repository", str),
+        branch=reader.optional("branch", str, "main"),
+        account=reader.optional("account", str, None),
+        region=reader.optional("region", str, None),
+    )
+    reader.done()
+    if settings.repository.count("/") != 1:
+        raise ConfigError(
+            f"{reader.at('repository')}: {settings.repository!r} must be 'owner/name'"
+        )
+    return settings
+
+
+def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings:
+    reader.wrap("name", lambda: validate_slug(name, "environment name"))
+    delivery = _delivery(reader.child("delivery"))
+    datasets = tuple(_dataset(r, delivery.format) for r in reader.readers("datasets"))
+    if not datasets:
+        raise ConfigError(f"{reader.at('datasets')}: missing required key (at least one dataset)")
+    reader.wrap("datasets", lambda: datasets_by_name(datasets))
+    settings = EnvironmentSettings(
+        name=name,
+        project=project,
+        datasets=datasets,
+        account=reader.optional("account", str, None),
+        region=reader.optional("region", str, None),
+        removal=reader.convert("removal", Removal, Removal.RETAIN, "'retain' or 'destroy'"),
+        stream=_stream(reader.child("stream")),
+        delivery=delivery,
+        lifecycle=_lifecycle(reader.child("lifecycle")),
+        warehouse=_warehouse(reader.child("warehouse"), datasets),
+        alarm_email=reader.optional("alarm_email", str, None),
+    )
+    reader.done()
+    return settings
+
+
+def _stream(reader: Reader) -> StreamSettings:
+    modes = "/".join(m.value for m in StreamMode)
+    settings = StreamSettings(
+        mode=reader.convert("mode", StreamMode, StreamMode.ON_DEMAND, f"one of {modes}"),
+        shard_count=reader.optional("shard_count", int, None),
+        retention_hours=reader.optional("retention_hours", int, KINESIS_MIN_RETENTION_HOURS),
+    )
+    reader.done()
+    if settings.shard_count is not None and settings.mode is StreamMode.ON_DEMAND:
+        raise ConfigError(f"{reader.at('shard_count')}: only valid with mode 'provisioned'")
+    return settings
+
+
+def _delivery(reader: Reader) -> DeliverySettings:
+    formats = "/".join(f.value for f in DeliveryFormat)
+    defaults = DeliverySettings()
+    settings = DeliverySettings(
+        buffer_interval_seconds=reader.optional(
+            "buffer_interval_seconds", int, defaults.buffer_interval_seconds
+        ),
+        buffer_size_mib=reader.optional("buffer_size_mib", int, defaults.buffer_size_mib),
+        format=reader.convert("format", DeliveryFormat, defaults.format, f"one of {formats}"),
+        dynamic_partitioning=reader.optional("dynamic_partitioning", bool, False),
+    )
+    reader.done()
+    return settings
+
+
+def _lifecycle(reader: Reader) -> dict[str, LifecyclePreset]:
+    presets = "/".join(p.value for p in LifecyclePreset)
+    result = {
+        zone: reader.convert(zone, LifecyclePreset, None, f"a lifecycle preset ({presets})")
+        for zone in (RAW, CURATED, ANALYTICS)
+    }
+    reader.done()
+    return {zone: preset for zone, preset in result.items() if preset is not None}
+
+
+def _warehouse(reader: Reader, datasets: tuple[Dataset, ...]) -> WarehouseSettings:
+    settings = WarehouseSettings(
+        enabled=reader.optional("enabled", bool, False),
+        base_capacity_rpus=reader.optional("base_capacity_rpus", int, DEFAULT_BASE_CAPACITY_RPUS),
+        table=reader.optional("table", str, None),
+        dataset=reader.optional("dataset", str, None),
+    )
+    reader.done()
+    names = [d.name for d in datasets]
+    if settings.dataset is not None and settings.dataset not in names:
+        raise ConfigError(
+            f"{reader.at('dataset')}: {settings.dataset!r} is not a dataset ({names})"
+        )
+    return settings
+
+
+def _dataset(reader: Reader, default_format: DeliveryFormat) -> Dataset:
+    granularities = "/".join(g.name.lower() for g in PartitionGranularity)
+    name = reader.required("name", str)
+    columns = []
+    for column in reader.readers("columns"):
+        columns.append(
+            column.wrap(
+                "name",
+                lambda c=column: Column(
+                    c.required("name", str),
+                    c.required("type", str),
+                    c.optional("comment", str, None),
+                ),
+            )
+        )
+        column.done()
+    dataset = reader.wrap(
+        "name",
+        lambda: Dataset(
+            name=name,
+            columns=tuple(columns),
+            granularity=reader.convert(
+                "granularity",
+                lambda v: PartitionGranularity[v.upper()],
+                PartitionGranularity.HOUR,
+                f"one of {granularities}",
+            ),
+            data_format=reader.convert(
+                "format", DeliveryFormat, default_format, "one of json-gzip/parquet"
+            ).data_format,
+            description=reader.optional("description", str, None),
+        ),
+    )
+    reader.done()
+    return dataset
