@@ -1,0 +1,104 @@
+"""``plan(profile)``: stream mode and shards, Firehose buffering, lifecycle per zone and a cost
+estimate, exportable as the cdk.json context the config loader reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from types import MappingProxyType
+from typing import Any
+
+from ml_data_platform.core.names import validate_slug
+from ml_data_platform.planning.cost import CostEstimate, estimate_costs
+from ml_data_platform.planning.prices import PriceTable, load_prices
+from ml_data_platform.planning.profile import WorkloadProfile, Zone
+from ml_data_platform.planning.sizing import (
+    Buffering,
+    StreamRecommendation,
+    recommend_buffering,
+    recommend_stream_mode,
+)
+from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
+
+CONTEXT_KEY = "ml-data-platform"
+
+
+class DeliveryFormat(Enum):
+    """What Firehose writes to the raw zone."""
+
+    JSON_GZIP = "json-gzip"
+    PARQUET = "parquet"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Settings and costs for one workload.
+
+    Args:
+        profile: The workload planned for.
+        stream: Kinesis capacity mode and shards.
+        buffering: Firehose buffering hints.
+        lifecycle_presets: Lifecycle preset per zone.
+        costs: Month-by-month cost estimate.
+    """
+
+    profile: WorkloadProfile
+    stream: StreamRecommendation
+    buffering: Buffering
+    lifecycle_presets: Mapping[Zone, LifecyclePreset]
+    costs: CostEstimate
+
+    @property
+    def delivery_format(self) -> DeliveryFormat:
+        return DeliveryFormat.PARQUET if self.profile.parquet else DeliveryFormat.JSON_GZIP
+
+    def to_context(self, env_name: str) -> dict[str, Any]:
+        """The cdk.json ``context`` entry for environment ``env_name``."""
+        validate_slug(env_name, "env_name")
+        stream: dict[str, Any] = {"mode": self.stream.mode.value}
+        if self.stream.shard_count is not None:
+            stream["shard_count"] = self.stream.shard_count
+        stream["retention_hours"] = self.profile.stream_retention_hours
+        environment = {
+            "stream": stream,
+            "delivery": {
+                "buffer_interval_seconds": self.buffering.interval_seconds,
+                "buffer_size_mib": self.buffering.size_mib,
+                "format": self.delivery_format.value,
+                "dynamic_partitioning": self.profile.dynamic_partitioning,
+            },
+            "lifecycle": {zone.value: self.lifecycle_presets[zone].value for zone in Zone},
+        }
+        return {CONTEXT_KEY: {"environments": {env_name: environment}}}
+
+
+def plan(profile: WorkloadProfile, *, months: int = 12, prices: PriceTable | None = None) -> Plan:
+    """Plan ``profile``: the raw zone's lifecycle expires data after ``retention_days``.
+
+    Args:
+        profile: The workload.
+        months: Months to estimate. Default: 12.
+        prices: Price table. Default: ``load_prices(profile.region)``.
+    """
+    prices = prices or load_prices(profile.region)
+    stream = recommend_stream_mode(
+        profile.peak_events_per_second,
+        profile.average_event_bytes,
+        profile.average_events_per_second,
+        prices=prices,
+    )
+    buffering = recommend_buffering(
+        profile.average_bytes_per_second,
+        parquet=profile.parquet,
+        dynamic_partitioning=profile.dynamic_partitioning,
+    )
+    presets = {zone: profile.zone_access[zone].preset for zone in Zone}
+    lifecycles = {
+        zone: Lifecycle.preset(
+            preset, expire_after_days=profile.retention_days if zone is Zone.RAW else None
+        ).validate(f"the {zone.value} zone")
+        for zone, preset in presets.items()
+    }
+    costs = estimate_costs(profile, lifecycles, months, prices, stream=stream, buffering=buffering)
+    return Plan(profile, stream, buffering, MappingProxyType(presets), costs)

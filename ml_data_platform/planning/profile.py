@@ -1,0 +1,148 @@
+"""The workload the planner sizes and prices: rates, sizes, retention and access per zone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+
+from ml_data_platform.core.inputs import require_int
+from ml_data_platform.core.limits import KINESIS_MAX_RETENTION_HOURS, KINESIS_MIN_RETENTION_HOURS
+from ml_data_platform.planning.sizing import require_positive
+from ml_data_platform.storage.lifecycle import LifecyclePreset
+
+
+class Zone(str, Enum):
+    """Data lake zones (equal to their names, so ``"raw"`` works as a key too)."""
+
+    RAW = "raw"
+    CURATED = "curated"
+    ANALYTICS = "analytics"
+
+
+class AccessPattern(Enum):
+    """How a zone's objects are read over time; each maps to a lifecycle preset."""
+
+    FREQUENT = "frequent"
+    """Read often for as long as kept: S3 Standard only (``STANDARD``)."""
+    FREQUENT_THEN_MONTHLY = "frequent-then-monthly"
+    """Read often for a month, then about monthly: Standard-IA after 30 days
+    (``INFREQUENT_ACCESS``)."""
+    MONTHLY_THEN_RARE = "monthly-then-rare"
+    """Read in the first month, then rarely: IA 30 → Glacier IR 90 → Deep Archive 180
+    (``ARCHIVE``)."""
+    UNPREDICTABLE = "unpredictable"
+    """No known pattern: Intelligent-Tiering from day 0 (``INTELLIGENT_TIERING``)."""
+    LOGS = "logs"
+    """Kept for audits, then deleted: IA 30, expire after 365 days (``LOGS``)."""
+
+    @property
+    def preset(self) -> LifecyclePreset:
+        """The lifecycle preset for this pattern."""
+        return _PRESETS[self]
+
+
+_PRESETS = {
+    AccessPattern.FREQUENT: LifecyclePreset.STANDARD,
+    AccessPattern.FREQUENT_THEN_MONTHLY: LifecyclePreset.INFREQUENT_ACCESS,
+    AccessPattern.MONTHLY_THEN_RARE: LifecyclePreset.ARCHIVE,
+    AccessPattern.UNPREDICTABLE: LifecyclePreset.INTELLIGENT_TIERING,
+    AccessPattern.LOGS: LifecyclePreset.LOGS,
+}
+DEFAULT_ZONE_ACCESS: Mapping[Zone, AccessPattern] = MappingProxyType(
+    {
+        Zone.RAW: AccessPattern.MONTHLY_THEN_RARE,
+        Zone.CURATED: AccessPattern.UNPREDICTABLE,
+        Zone.ANALYTICS: AccessPattern.FREQUENT_THEN_MONTHLY,
+    }
+)
+
+
+@dataclass(frozen=True)
+class WorkloadProfile:
+    """What the platform must carry; ``plan()`` turns it into settings and costs.
+
+    Args:
+        peak_events_per_second: Highest sustained write rate to plan capacity for.
+        average_events_per_second: Average write rate over a month (drives the costs); at
+            most the peak.
+        average_event_bytes: Average size of one event (one Kinesis record) in bytes.
+        retention_days: Days raw data is kept before it expires. Default: forever (None).
+        stream_retention_hours: Kinesis retention, 24–8,760 hours. Default: 24.
+        zone_access: Access pattern per zone (``Zone`` or its name); zones left out keep
+            their default. Default: raw MONTHLY_THEN_RARE, curated UNPREDICTABLE, analytics
+            FREQUENT_THEN_MONTHLY.
+        queries_per_day: Athena queries per day on the lake (not priced yet). Default: 0.
+        parquet: Firehose converts JSON to Parquet (else GZIP JSON). Default: False.
+        dynamic_partitioning: Firehose partitions by keys in the records. Default: False.
+        region: AWS region; selects the price table. Default: "us-east-1".
+        compression_ratio: Ingested bytes per stored byte in S3 (GZIP JSON and Parquet are
+            often 4–10). Default: 1.0 (no compression assumed: storage is an upper bound).
+    """
+
+    peak_events_per_second: float
+    average_events_per_second: float
+    average_event_bytes: int
+    retention_days: int | None = None
+    stream_retention_hours: int = KINESIS_MIN_RETENTION_HOURS
+    zone_access: Mapping[str, AccessPattern] = field(default_factory=dict)
+    queries_per_day: int = 0
+    parquet: bool = False
+    dynamic_partitioning: bool = False
+    region: str = "us-east-1"
+    compression_ratio: float = 1.0
+
+    def __post_init__(self) -> None:
+        peak = require_positive(self.peak_events_per_second, "peak_events_per_second")
+        average = require_positive(self.average_events_per_second, "average_events_per_second")
+        if peak < average:
+            raise ValueError(
+                f"peak_events_per_second ({peak:g}) must be ≥ average_events_per_second "
+                f"({average:g})"
+            )
+        require_int(self.average_event_bytes, "average_event_bytes", minimum=1)
+        if self.retention_days is not None:
+            require_int(self.retention_days, "retention_days", minimum=1)
+        require_int(
+            self.stream_retention_hours,
+            "stream_retention_hours",
+            minimum=KINESIS_MIN_RETENTION_HOURS,
+            maximum=KINESIS_MAX_RETENTION_HOURS,
+        )
+        require_int(self.queries_per_day, "queries_per_day", minimum=0)
+        for name in ("parquet", "dynamic_partitioning"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        if not isinstance(self.region, str) or not self.region:
+            raise ValueError(
+                f"region must be a region name such as 'us-east-1', got {self.region!r}"
+            )
+        require_positive(self.compression_ratio, "compression_ratio")
+        object.__setattr__(self, "zone_access", _zone_access(self.zone_access))
+
+    @property
+    def average_bytes_per_second(self) -> float:
+        """Average ingested bytes per second."""
+        return self.average_events_per_second * self.average_event_bytes
+
+
+def _zone_access(overrides: Mapping[str, AccessPattern]) -> Mapping[str, AccessPattern]:
+    if not isinstance(overrides, Mapping):
+        raise TypeError(
+            f"zone_access must be a mapping of zone to AccessPattern, got {overrides!r}"
+        )
+    names = [zone.value for zone in Zone]
+    unknown = sorted(str(key) for key in overrides if key not in names)
+    if unknown:
+        raise ValueError(f"zone_access: unknown zones {unknown}; zones are {names}")
+    merged = dict(DEFAULT_ZONE_ACCESS)
+    for key, pattern in overrides.items():
+        zone = Zone(key)
+        if not isinstance(pattern, AccessPattern):
+            choices = ", ".join(p.name for p in AccessPattern)
+            raise ValueError(
+                f"zone_access[{zone.value!r}] must be an AccessPattern ({choices}), got {pattern!r}"
+            )
+        merged[zone] = pattern
+    return MappingProxyType(merged)

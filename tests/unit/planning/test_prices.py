@@ -1,0 +1,100 @@
+"""The price files: provenance, completeness, loading errors and billing rounding."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from importlib import resources
+
+import pytest
+
+from ml_data_platform.planning import available_regions, load_prices
+from ml_data_platform.planning.prices import (
+    FIREHOSE_BILLING_UNIT_BYTES,
+    KINESIS_ON_DEMAND_WRITE_UNIT_BYTES,
+    KINESIS_PUT_PAYLOAD_UNIT_BYTES,
+    STANDARD,
+    FirehosePrices,
+    PriceTable,
+    billed_bytes,
+)
+from ml_data_platform.storage.lifecycle import StorageClass
+
+
+def raw_table() -> dict:
+    path = resources.files("ml_data_platform.planning.prices") / "us-east-1.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_us_east_1_states_its_provenance() -> None:
+    table = load_prices("us-east-1")
+    assert table.region == "us-east-1" and table.currency == "USD" and table.version >= 1
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", table.retrieved)
+    assert all(url.startswith("https://aws.amazon.com/") for url in table.sources)
+    assert any("UNCONFIRMED" in note for note in table.notes)
+    assert "us-east-1" in available_regions()
+
+
+def test_every_storage_class_has_storage_and_transition_prices() -> None:
+    s3 = load_prices("us-east-1").s3
+    assert set(s3.storage_gb_month) == {STANDARD, *(c.api_name for c in StorageClass)}
+    assert set(s3.transition_per_1000_requests) == {c.api_name for c in StorageClass}
+    # the colder the class, the cheaper the storage
+    prices = [s3.storage_gb_month[c] for c in (STANDARD, "STANDARD_IA", "GLACIER_IR", "GLACIER")]
+    assert prices == sorted(prices, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ("eu-west-9", "no price table for region 'eu-west-9'; available: us-east-1"),
+        ("../secrets", "region '../secrets' is not an AWS region name"),
+    ],
+)
+def test_unknown_regions_are_rejected(region: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_prices(region)
+
+
+def test_missing_or_bad_keys_name_their_path() -> None:
+    data = raw_table()
+    del data["s3"]["storage_gb_month"]["DEEP_ARCHIVE"]
+    with pytest.raises(ValueError, match=r"missing key 's3\.storage_gb_month\.DEEP_ARCHIVE'"):
+        PriceTable.from_dict(data)
+    data = raw_table()
+    data["firehose"]["ingestion_gb"] = -1
+    with pytest.raises(ValueError, match=r"firehose\.ingestion_gb must be a non-negative number"):
+        PriceTable.from_dict(copy.deepcopy(data))
+
+
+@pytest.mark.parametrize(
+    ("size", "unit", "billed"),
+    [
+        (2048, KINESIS_ON_DEMAND_WRITE_UNIT_BYTES, 2048),  # whole KB: no rounding
+        (2049, KINESIS_ON_DEMAND_WRITE_UNIT_BYTES, 3072),
+        (3 * 1024, FIREHOSE_BILLING_UNIT_BYTES, 5 * 1024),  # a 3 KB record is billed as 5 KB
+        (12 * 1024, FIREHOSE_BILLING_UNIT_BYTES, 15 * 1024),  # 12 KB as 15 KB
+        (26 * 1024, KINESIS_PUT_PAYLOAD_UNIT_BYTES, 50 * 1024),  # 2 PUT payload units
+    ],
+)
+def test_records_are_rounded_up_to_billing_units(size: int, unit: int, billed: int) -> None:
+    assert billed_bytes(size, unit) == billed
+
+
+def test_firehose_rounds_records_to_5_kb_and_adds_optional_features() -> None:
+    prices = FirehosePrices(
+        ingestion_gb=1,
+        format_conversion_gb=10,
+        dynamic_partitioning_gb=100,
+        dynamic_partitioning_per_1000_objects=1000,
+    )
+    # 1 record/s × 2,592,000 s = 2,592,000 records of 3 KB, billed as 5 KB:
+    # 2,592,000 × 5120 B / 2^30 = 12.3596 GB; unrounded 2,592,000 × 3072 / 2^30 = 7.4158 GB
+    plain = prices.monthly(1, 3072, parquet=False, dynamic_partitioning=False, objects=2880)
+    assert plain == pytest.approx(12.3596, abs=1e-4)
+    parquet = prices.monthly(1, 3072, parquet=True, dynamic_partitioning=False, objects=2880)
+    assert parquet == pytest.approx(12.3596 * 11, abs=1e-3)
+    # + 7.4158 GB × 100 + 2,880 objects / 1000 × 1000
+    partitioned = prices.monthly(1, 3072, parquet=False, dynamic_partitioning=True, objects=2880)
+    assert partitioned == pytest.approx(12.3596 + 741.577 + 2880, abs=1e-2)
