@@ -79,7 +79,23 @@ destroy: install ## cdk destroy the stacks of ENV (retained data stays unless EN
 
 .PHONY: bench
 bench: install ## Synth-time ratios to an empty app, and the test-suite wall time
-	$(PY) -m ml_data_platform.bench
+	$(PY) tools/bench.py
+
+.PHONY: deploy-local
+deploy-local: $(VENV)/.installed ## Deploy the dev stage on an embedded moto server and report what is real
+	$(PY) -m ml_data_platform.local deploy --keep-running
+
+.PHONY: destroy-local
+destroy-local: $(VENV)/.installed ## Delete the local stacks and stop the moto server
+	$(PY) -m ml_data_platform.local destroy
+
+.PHONY: plan
+plan: $(VENV)/.installed ## Workload planner: make plan ARGS="--events-per-second 5000 --event-bytes 2048"
+	$(VENV)/bin/ml-data-platform plan $(ARGS)
+
+.PHONY: diagram
+diagram: $(VENV)/.installed ## Regenerate the architecture diagram in docs/architecture.md
+	$(PY) tools/diagram.py docs/architecture.md
 
 .PHONY: clean
 clean: ## Remove build output (keeps .venv and node_modules)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,8 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
+    # The CLI's users did not choose the jsii runtime's Node version: keep its banner quiet.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     parser = argparse.ArgumentParser(prog="ml-data-platform", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module_name in _COMMANDS.values():

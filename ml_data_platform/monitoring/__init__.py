@@ -1,0 +1,5 @@
+"""Platform monitoring: the alarm topic that every construct's alarms notify."""
+
+from ml_data_platform.monitoring.alarm_topic import AlarmTopic
+
+__all__ = ["AlarmTopic"]
