@@ -1,0 +1,128 @@
+"""``IngestionStack``: one Kinesis stream and one Firehose delivery per dataset into the raw zone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from ml_data_platform.core.inputs import Kind, optional_kind
+from ml_data_platform.core.limits import KINESIS_MIN_RETENTION_HOURS
+from ml_data_platform.datasets import DataFormat, Dataset, datasets_by_name
+from ml_data_platform.planning.sizing import StreamMode
+from ml_data_platform.storage import DataLake
+from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
+
+RAW_ZONE = "raw"
+
+
+class IngestionStack(cdk.Stack):
+    """Streaming ingestion of one environment: per dataset, an ``IngestionStream`` and a
+    ``LakeDeliveryStream`` into the raw zone of ``data_lake``, encrypted with the lake key.
+
+    Construct ids come from the dataset name (``page-views`` -> ``PageViewsStream`` and
+    ``PageViewsDelivery``), so logical IDs stay stable when datasets are added or reordered.
+
+    Args:
+        data_lake: The lake (from ``StorageStack``); its ``raw`` zone receives the data.
+        datasets: Datasets to ingest (unique names, at least one).
+        stream_mode: Capacity mode of every stream. Default: ``StreamMode.ON_DEMAND``.
+        shard_count: Shards per stream, provisioned mode only. Default: none.
+        retention_hours: Stream retention, 24–8,760. Default: 24.
+        buffer_interval_seconds: Firehose buffer interval. Default: see ``LakeDeliveryStream``.
+        buffer_size_mib: Firehose buffer size. Default: see ``LakeDeliveryStream``.
+        parquet_tables: ``{dataset name: glue.CfnTable}`` for datasets landing as Parquet
+            (``LakeTable.table`` from the catalog). Default: none.
+        alarm_topic: SNS topic for every alarm. Default: a new topic encrypted with the lake
+            key (subscribe to it; ``.alarm_topic``).
+        removal_policy: Streams and log groups: ``RETAIN`` (default) or ``DESTROY`` (needs the
+            allow-destroy context).
+        **stack_kwargs: ``cdk.Stack`` props (env, stack_name, synthesizer, ...).
+
+    Attributes:
+        streams: ``{dataset name: IngestionStream}``.
+        deliveries: ``{dataset name: LakeDeliveryStream}``.
+        alarm_topic: The SNS topic every alarm notifies.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        data_lake: DataLake,
+        datasets: Sequence[Dataset],
+        stream_mode: StreamMode = StreamMode.ON_DEMAND,
+        shard_count: int | None = None,
+        retention_hours: int = KINESIS_MIN_RETENTION_HOURS,
+        buffer_interval_seconds: int | None = None,
+        buffer_size_mib: int | None = None,
+        parquet_tables: Mapping[str, glue.CfnTable] | None = None,
+        alarm_topic: sns.ITopic | None = None,
+        removal_policy: cdk.RemovalPolicy | None = None,
+        **stack_kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **stack_kwargs)
+        if not isinstance(data_lake, DataLake):
+            raise TypeError(f"data_lake must be a DataLake, got {type(data_lake).__name__}")
+        optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        by_name = datasets_by_name(datasets)
+        if not by_name:
+            raise ValueError("datasets must list at least one dataset")
+        tables = dict(parquet_tables or {})
+        unknown = sorted(set(tables) - set(by_name))
+        if unknown:
+            raise ValueError(f"parquet_tables names unknown datasets {unknown}")
+        raw = data_lake.zone(RAW_ZONE)
+        if alarm_topic is None:
+            self.alarm_topic: sns.ITopic = sns.Topic(
+                self,
+                "AlarmTopic",
+                display_name="ml-data-platform ingestion alarms",
+                master_key=data_lake.key,
+                enforce_ssl=True,
+            )
+        else:
+            self.alarm_topic = alarm_topic
+        self.streams: dict[str, IngestionStream] = {}
+        self.deliveries: dict[str, LakeDeliveryStream] = {}
+        for name, dataset in by_name.items():
+            base = _construct_id(name)
+            if dataset.data_format is DataFormat.PARQUET and name not in tables:
+                raise ValueError(
+                    f"dataset '{name}' lands as Parquet: parquet_tables[{name!r}] must give its "
+                    "Glue table (LakeTable.table)"
+                )
+            stream = IngestionStream(
+                self,
+                f"{base}Stream",
+                stream_mode=stream_mode,
+                shard_count=shard_count,
+                retention_hours=retention_hours,
+                encryption_key=data_lake.key,
+                alarm_topic=self.alarm_topic,
+                removal_policy=removal_policy,
+            )
+            self.streams[name] = stream
+            self.deliveries[name] = LakeDeliveryStream(
+                self,
+                f"{base}Delivery",
+                source_stream=stream,
+                bucket=raw.bucket,
+                dataset=dataset,
+                encryption_key=data_lake.key,
+                parquet_table=tables.get(name),
+                buffer_interval_seconds=buffer_interval_seconds,
+                buffer_size_mib=buffer_size_mib,
+                alarm_topic=self.alarm_topic,
+                removal_policy=removal_policy,
+            )
+
+
+def _construct_id(dataset_name: str) -> str:
+    """``clicks`` -> ``Clicks``; ``page-views`` -> ``PageViews``."""
+    return "".join(part.capitalize() for part in dataset_name.split("-"))

@@ -1,0 +1,193 @@
+"""Firehose S3 delivery rules checked at synth time: buffering hints and S3 prefixes.
+
+Sources: https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html,
+https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html,
+https://docs.aws.amazon.com/firehose/latest/dev/dynamic-partitioning.html and
+https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html (limits named once
+in ``core/limits.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ml_data_platform.core.inputs import require_int
+from ml_data_platform.core.limits import (
+    FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
+    FIREHOSE_DEFAULT_BUFFER_SIZE_MIB,
+    FIREHOSE_MAX_BUFFER_INTERVAL_SECONDS,
+    FIREHOSE_MAX_BUFFER_SIZE_MIB,
+    FIREHOSE_MAX_PREFIX_LENGTH,
+    FIREHOSE_MIN_BUFFER_INTERVAL_SECONDS,
+    FIREHOSE_MIN_BUFFER_SIZE_MIB,
+    FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION,
+)
+from ml_data_platform.storage.layout import ERROR_OUTPUT_TYPE
+
+DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS = 60
+"""Dynamic partitioning has no zero buffering; the CDK L2 and the console require ≥ 60 s."""
+PARTITION_KEY_QUERY = "partitionKeyFromQuery"
+_EXPRESSION = re.compile(r"!\{([^{}]*)\}")
+_VALID_EXPRESSION = re.compile(
+    r"^(firehose:error-output-type|firehose:random-string|timestamp:[^{}]+|"
+    r"partitionKeyFromQuery:[A-Za-z0-9_]+)$"
+)
+_PARTITION_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class BufferingHints:
+    """Validated Firehose buffering hints (delivery happens at whichever is reached first).
+
+    Args:
+        size_mib: Buffer size in MiB.
+        interval_seconds: Buffer interval in seconds.
+    """
+
+    size_mib: int
+    interval_seconds: int
+
+
+def resolve_buffering(
+    size_mib: int | None,
+    interval_seconds: int | None,
+    *,
+    format_conversion: bool,
+    dynamic_partitioning: bool,
+) -> BufferingHints:
+    """Validate buffering hints against the service limits and fill in defaults.
+
+    - size: 1–128 MiB; ≥ 64 MiB with Parquet conversion or dynamic partitioning.
+      Default: 5 MiB, or 128 MiB with conversion/partitioning (fewer, larger files).
+    - interval: 0–900 s; ≥ 60 s with dynamic partitioning. Default: 300 s.
+
+    Raises ``ValueError`` naming the prop, the value and the rule.
+    """
+    needs_large = format_conversion or dynamic_partitioning
+    if size_mib is None:
+        size_mib = FIREHOSE_MAX_BUFFER_SIZE_MIB if needs_large else FIREHOSE_DEFAULT_BUFFER_SIZE_MIB
+    if interval_seconds is None:
+        interval_seconds = FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS
+    require_int(
+        size_mib,
+        "buffer_size_mib",
+        minimum=FIREHOSE_MIN_BUFFER_SIZE_MIB,
+        maximum=FIREHOSE_MAX_BUFFER_SIZE_MIB,
+    )
+    require_int(
+        interval_seconds,
+        "buffer_interval_seconds",
+        minimum=FIREHOSE_MIN_BUFFER_INTERVAL_SECONDS,
+        maximum=FIREHOSE_MAX_BUFFER_INTERVAL_SECONDS,
+    )
+    if needs_large and size_mib < FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION:
+        feature = "Parquet conversion" if format_conversion else "dynamic partitioning"
+        raise ValueError(
+            f"buffer_size_mib must be ≥ {FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION} with "
+            f"{feature}, got {size_mib}"
+        )
+    if dynamic_partitioning and interval_seconds < DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS:
+        raise ValueError(
+            f"buffer_interval_seconds must be ≥ {DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS} "
+            f"with dynamic partitioning (it has no zero buffering), got {interval_seconds}"
+        )
+    return BufferingHints(size_mib, interval_seconds)
+
+
+def validate_prefixes(
+    prefix: str, error_prefix: str | None, *, partition_keys: Iterable[str] = ()
+) -> str:
+    """Check an S3 ``prefix``/``error_prefix`` pair against Firehose's prefix rules.
+
+    - each ≤ 512 characters, expressions of the form ``!{namespace:value}``;
+    - an error prefix is required (Firehose requires one when the prefix has ``!{…}``; the
+      platform always does, so the role can be scoped to the two prefixes); it must contain
+      ``!{firehose:error-output-type}``, which the prefix itself must not contain;
+    - ``!{partitionKeyFromQuery:k}`` only in the prefix, and exactly for the ``partition_keys``.
+
+    Returns the error prefix. Raises ``ValueError`` naming the prop, the value and the rule.
+    """
+    keys = set(partition_keys)
+    for prop, value in (("prefix", prefix), ("error_prefix", error_prefix)):
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise TypeError(f"{prop} must be a string, got {type(value).__name__}: {value!r}")
+        if len(value) > FIREHOSE_MAX_PREFIX_LENGTH:
+            raise ValueError(
+                f"{prop} must be ≤ {FIREHOSE_MAX_PREFIX_LENGTH} characters, got {len(value)}"
+            )
+        for expression in _EXPRESSION.findall(value):
+            if not _VALID_EXPRESSION.match(expression):
+                raise ValueError(
+                    f"{prop} {value!r}: '!{{{expression}}}' is not a Firehose expression "
+                    "(firehose:error-output-type, firehose:random-string, timestamp:<format>, "
+                    "partitionKeyFromQuery:<key>)"
+                )
+    expressions = _EXPRESSION.findall(prefix)
+    if not error_prefix:
+        reason = (
+            "uses !{...} expressions, so Firehose requires"
+            if expressions
+            else "needs (the delivery role may write only below the two prefixes)"
+        )
+        raise ValueError(
+            f"prefix {prefix!r} {reason} an error_prefix containing {ERROR_OUTPUT_TYPE}"
+        )
+    if ERROR_OUTPUT_TYPE in prefix:
+        raise ValueError(f"prefix {prefix!r} must not contain {ERROR_OUTPUT_TYPE}")
+    if ERROR_OUTPUT_TYPE not in error_prefix:
+        raise ValueError(f"error_prefix {error_prefix!r} must contain {ERROR_OUTPUT_TYPE}")
+    if f"!{{{PARTITION_KEY_QUERY}:" in error_prefix:
+        raise ValueError(
+            f"error_prefix {error_prefix!r} must not use !{{{PARTITION_KEY_QUERY}:...}} "
+            "(records that fail partitioning have no keys)"
+        )
+    used = {e.split(":", 1)[1] for e in expressions if e.startswith(f"{PARTITION_KEY_QUERY}:")}
+    if used - keys:
+        raise ValueError(
+            f"prefix {prefix!r} uses partition keys {sorted(used - keys)} that partition_keys "
+            f"does not define (defined: {sorted(keys)})"
+        )
+    if keys - used:
+        raise ValueError(
+            f"partition_keys {sorted(keys - used)} are not used in prefix {prefix!r}: add "
+            + ", ".join(f"!{{{PARTITION_KEY_QUERY}:{k}}}" for k in sorted(keys - used))
+        )
+    return error_prefix
+
+
+def validate_partition_keys(partition_keys: dict[str, str]) -> dict[str, str]:
+    """Check ``{key: jq expression}`` for dynamic partitioning; returns it unchanged."""
+    if not isinstance(partition_keys, dict):
+        raise TypeError(
+            f"partition_keys must be a mapping of key to jq expression, got "
+            f"{type(partition_keys).__name__}"
+        )
+    for key, query in partition_keys.items():
+        if not isinstance(key, str) or not _PARTITION_KEY.match(key):
+            raise ValueError(
+                f"partition_keys: key {key!r} must be 1–64 letters, digits or '_', "
+                "starting with a letter or '_'"
+            )
+        if not isinstance(query, str) or not query.strip().startswith("."):
+            raise ValueError(
+                f"partition_keys[{key!r}]: {query!r} is not a jq path (e.g. '.customer_id')"
+            )
+    return partition_keys
+
+
+def partitioned_prefix(dataset_prefix: str, time_prefix: str, keys: Iterable[str]) -> str:
+    """``clicks/`` + ``k=!{partitionKeyFromQuery:k}/`` per key + the time partitions."""
+    return (
+        dataset_prefix
+        + "".join(f"{k}=!{{{PARTITION_KEY_QUERY}:{k}}}/" for k in keys)
+        + (time_prefix)
+    )
+
+
+def static_part(prefix: str) -> str:
+    """The literal part of ``prefix`` before its first ``!{…}`` expression (for IAM scoping)."""
+    return prefix.split("!{", 1)[0]

@@ -1,0 +1,157 @@
+"""Firehose buffering and prefix rules (pure Python, no synth)."""
+
+import pytest
+
+from ml_data_platform.streaming import (
+    BufferingHints,
+    resolve_buffering,
+    validate_partition_keys,
+    validate_prefixes,
+)
+from ml_data_platform.streaming.buffering import partitioned_prefix, static_part
+
+ERR = "!{firehose:error-output-type}"
+
+
+@pytest.mark.parametrize(
+    ("size", "interval", "conversion", "partitioning", "expected"),
+    [
+        (None, None, False, False, BufferingHints(5, 300)),
+        (None, None, True, False, BufferingHints(128, 300)),
+        (None, None, False, True, BufferingHints(128, 300)),
+        (1, 0, False, False, BufferingHints(1, 0)),
+        (128, 900, False, False, BufferingHints(128, 900)),
+        (64, 60, True, True, BufferingHints(64, 60)),
+    ],
+)
+def test_buffering_defaults_and_bounds(size, interval, conversion, partitioning, expected):
+    hints = resolve_buffering(
+        size, interval, format_conversion=conversion, dynamic_partitioning=partitioning
+    )
+    assert hints == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "interval", "conversion", "partitioning", "error", "message"),
+    [
+        (0, None, False, False, ValueError, r"buffer_size_mib must be ≥ 1, got 0"),
+        (129, None, False, False, ValueError, r"buffer_size_mib must be ≤ 128, got 129"),
+        (None, -1, False, False, ValueError, r"buffer_interval_seconds must be ≥ 0, got -1"),
+        (None, 901, False, False, ValueError, r"buffer_interval_seconds must be ≤ 900, got 901"),
+        (
+            63,
+            None,
+            True,
+            False,
+            ValueError,
+            r"buffer_size_mib must be ≥ 64 with Parquet conversion, got 63",
+        ),
+        (
+            32,
+            None,
+            False,
+            True,
+            ValueError,
+            r"buffer_size_mib must be ≥ 64 with dynamic partitioning, got 32",
+        ),
+        (
+            64,
+            0,
+            False,
+            True,
+            ValueError,
+            r"buffer_interval_seconds must be ≥ 60 with dynamic partitioning .*got 0",
+        ),
+        (5.5, None, False, False, TypeError, r"buffer_size_mib must be an integer, got float"),
+        (None, True, False, False, TypeError, r"buffer_interval_seconds must be an integer"),
+    ],
+)
+def test_buffering_rejects_values_outside_service_limits(
+    size, interval, conversion, partitioning, error, message
+):
+    with pytest.raises(error, match=message):
+        resolve_buffering(
+            size, interval, format_conversion=conversion, dynamic_partitioning=partitioning
+        )
+
+
+def test_valid_prefixes_pass_and_return_the_error_prefix():
+    assert validate_prefixes("clicks/", f"errors/{ERR}/") == f"errors/{ERR}/"
+    prefix = "clicks/c=!{partitionKeyFromQuery:c}/y=!{timestamp:yyyy}/"
+    assert validate_prefixes(prefix, f"e/{ERR}/", partition_keys=["c"]) == f"e/{ERR}/"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "error_prefix", "keys", "message"),
+    [
+        (
+            "clicks/!{timestamp:yyyy}/",
+            None,
+            (),
+            r"prefix 'clicks/!\{timestamp:yyyy\}/' uses !\{...\} expressions, so Firehose "
+            r"requires an error_prefix containing !\{firehose:error-output-type\}",
+        ),
+        ("clicks/", None, (), r"prefix 'clicks/' needs .* an error_prefix containing"),
+        (
+            "clicks/!{timestamp:yyyy}/",
+            "errors/!{timestamp:yyyy}/",
+            (),
+            r"error_prefix 'errors/!\{timestamp:yyyy\}/' must contain "
+            r"!\{firehose:error-output-type\}",
+        ),
+        (
+            f"clicks/{ERR}/",
+            f"errors/{ERR}/",
+            (),
+            r"prefix 'clicks/!\{firehose:error-output-type\}/' must not contain",
+        ),
+        ("x" * 513, f"e/{ERR}", (), r"prefix must be ≤ 512 characters, got 513"),
+        ("clicks/", f"e/{ERR}/" + "x" * 510, (), r"error_prefix must be ≤ 512 characters"),
+        (
+            "clicks/!{bogus:x}/",
+            f"e/{ERR}/",
+            (),
+            r"'!\{bogus:x\}' is not a Firehose expression",
+        ),
+        (
+            "c=!{partitionKeyFromQuery:c}/",
+            f"e/{ERR}/",
+            (),
+            r"uses partition keys \['c'\] that partition_keys does not define",
+        ),
+        (
+            "clicks/",
+            f"e/{ERR}/",
+            ("c",),
+            r"partition_keys \['c'\] are not used in prefix 'clicks/': add "
+            r"!\{partitionKeyFromQuery:c\}",
+        ),
+        (
+            "c=!{partitionKeyFromQuery:c}/",
+            f"e/{ERR}/!{{partitionKeyFromQuery:c}}/",
+            ("c",),
+            r"error_prefix .* must not use !\{partitionKeyFromQuery:...\}",
+        ),
+    ],
+)
+def test_prefix_rules(prefix, error_prefix, keys, message):
+    with pytest.raises(ValueError, match=message):
+        validate_prefixes(prefix, error_prefix, partition_keys=keys)
+
+
+def test_partition_key_rules():
+    assert validate_partition_keys({"customer": ".customer_id"}) == {"customer": ".customer_id"}
+    with pytest.raises(ValueError, match=r"partition_keys: key 'bad-key' must be 1–64 letters"):
+        validate_partition_keys({"bad-key": ".x"})
+    with pytest.raises(ValueError, match=r"partition_keys\['c'\]: 'customer_id' is not a jq path"):
+        validate_partition_keys({"c": "customer_id"})
+    with pytest.raises(TypeError, match="partition_keys must be a mapping"):
+        validate_partition_keys([("c", ".c")])  # type: ignore[arg-type]
+
+
+def test_prefix_helpers():
+    assert partitioned_prefix("clicks/", "year=!{timestamp:yyyy}/", ["a", "b"]) == (
+        "clicks/a=!{partitionKeyFromQuery:a}/b=!{partitionKeyFromQuery:b}/year=!{timestamp:yyyy}/"
+    )
+    assert static_part("clicks/year=!{timestamp:yyyy}/") == "clicks/year="
+    assert static_part("clicks/") == "clicks/"
