@@ -39,6 +39,7 @@ install: $(VENV)/.installed node_modules/.installed ## Create .venv and install 
 
 .PHONY: synth
 synth: install ## Synthesize the whole platform into cdk.out (all nag packs enforced; no AWS account needed)
+	rm -rf cdk.out
 	$(CDK) synth --quiet $(CDK_ARGS)
 	@echo "synthesized: $$(ls cdk.out/assembly-*/*.template.json cdk.out/*.template.json 2>/dev/null | wc -l) templates in cdk.out"
 

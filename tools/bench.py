@@ -33,7 +33,9 @@ CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
 
 
 def _app() -> cdk.App:
-    return cdk.App(context=CONTEXT, outdir=tempfile.mkdtemp(prefix="bench-"), analytics_reporting=False)
+    return cdk.App(
+        context=CONTEXT, outdir=tempfile.mkdtemp(prefix="bench-"), analytics_reporting=False
+    )
 
 
 def empty_app() -> None:
@@ -67,15 +69,22 @@ def median_seconds(build: Callable[[], None]) -> float:
 
 def suite_seconds() -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
 def main() -> None:
     empty = median_seconds(empty_app)
-    rows = [("empty app", empty), ("storage stack", median_seconds(storage_stack)),
-            ("full platform (all envs)", median_seconds(full_platform))]
+    rows = [
+        ("empty app", empty),
+        ("storage stack", median_seconds(storage_stack)),
+        ("full platform (all envs)", median_seconds(full_platform)),
+    ]
     print(f"synth medians over {RUNS} runs (validation on, cdk-nag packs attached)")
     for name, seconds in rows:
         print(f"  {name:<26} {seconds:6.2f} s   {seconds / empty:5.2f}× empty app")

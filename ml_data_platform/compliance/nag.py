@@ -6,8 +6,10 @@ it to the resource itself), names the exact rule, and must say why the finding i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from enum import Enum
+from pathlib import Path
 
 import aws_cdk as cdk
 import cdk_nag
@@ -37,6 +39,36 @@ def enable_compliance_checks(
 ) -> None:
     """Attach the packs to ``scope``: synthesis then fails on any unacknowledged finding."""
     cdk.Validations.of(scope).add_plugins(*(pack.plugin_class() for pack in packs))
+
+
+class ComplianceFindings(RuntimeError):
+    """Unacknowledged cdk-nag findings in a synthesized assembly."""
+
+
+def check_validation_report(assembly_directory: str | Path) -> dict:
+    """Raise ``ComplianceFindings`` listing every unacknowledged finding in the assembly's
+    ``validation-report.json``; return the report otherwise.
+
+    The CDK CLI synthesizes with ``@aws-cdk/core:failSynthOnValidationErrors=false``, so an
+    app run by ``cdk synth``/``cdk deploy`` must check the report itself (``app.py`` does).
+    """
+    path = Path(assembly_directory) / "validation-report.json"
+    if not path.exists():
+        return {"pluginReports": []}
+    report = json.loads(path.read_text())
+    findings = [
+        f"{violation['ruleName']}: {construct['constructPath']}"
+        for plugin in report.get("pluginReports", [])
+        if plugin.get("conclusion") == "failure"
+        for violation in plugin.get("violations", [])
+        for construct in violation.get("violatingConstructs", [])
+    ]
+    if findings:
+        raise ComplianceFindings(
+            f"{len(findings)} unacknowledged cdk-nag finding(s) (full report: {path}):\n  "
+            + "\n  ".join(sorted(findings))
+        )
+    return report
 
 
 def acknowledge(construct: IConstruct, rules: str | Iterable[str], reason: str) -> None:

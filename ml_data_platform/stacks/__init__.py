@@ -1,5 +1,21 @@
-"""Deployable stacks composed from the constructs."""
+"""Deployable stacks, the per-environment platform and stage, and the CI/CD pipeline."""
 
+from ml_data_platform.stacks.catalog_stack import CatalogStack
+from ml_data_platform.stacks.ingestion_stack import IngestionStack
+from ml_data_platform.stacks.pipeline_stack import PipelineStack
+from ml_data_platform.stacks.platform import MlDataPlatform, PlatformOptions
+from ml_data_platform.stacks.stage import MlDataPlatformStage, build_platform
 from ml_data_platform.stacks.storage_stack import StorageStack
+from ml_data_platform.stacks.warehouse_stack import WarehouseStack
 
-__all__ = ["StorageStack"]
+__all__ = [
+    "CatalogStack",
+    "IngestionStack",
+    "MlDataPlatform",
+    "MlDataPlatformStage",
+    "PipelineStack",
+    "PlatformOptions",
+    "StorageStack",
+    "WarehouseStack",
+    "build_platform",
+]

@@ -79,17 +79,18 @@ class DataLake(Construct):
         except KeyError:
             raise KeyError(f"no zone {name!r}; zones are {sorted(self.zones)}") from None
 
+    @property
+    def ml_readable_zones(self) -> list[str]:
+        """Names of the zones marked ``ml_readable``, in zone order."""
+        return [name for name, spec in self._zone_specs.items() if spec.ml_readable]
+
     def grant_ml_consumer(
         self, role: iam.IRole, *, zones: Sequence[str] | None = None
     ) -> list[iam.Grant]:
         """Grant ``role`` (e.g. a SageMaker execution role) read on the ML-readable zones
         (or on ``zones``), including decrypt with the lake key."""
         require_kind(role, Kind.ROLE, "role")
-        names = (
-            zones
-            if zones is not None
-            else [name for name, spec in self._zone_specs.items() if spec.ml_readable]
-        )
+        names = zones if zones is not None else self.ml_readable_zones
         return [self.zone(name).grant_read(role) for name in names]
 
     def add_access_point(

@@ -1,0 +1,96 @@
+"""Acknowledge the IAM5 (wildcard) findings of one generated IAM policy, each by its exact id.
+
+cdk-nag names every wildcard finding after the action or the flattened resource
+(``AwsSolutions-IAM5[Action::s3:GetObject*]``, ``...[Resource::<Bucket.Arn>/*]``), and only that
+exact id acknowledges it. The ids depend on how references render in the final template
+(including cross-stack references), so they are computed while the tree is validated, after
+references are resolved, with the same flattening cdk-nag uses. Full wildcards (``*`` as action
+or resource, or ``service:*``) are never acknowledged: they raise instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from constructs import IConstruct, IValidation
+
+from ml_data_platform.compliance.nag import acknowledge
+
+IAM5 = "AwsSolutions-IAM5"
+
+
+def acknowledge_policy_wildcards(policy: IConstruct, reason: str) -> None:
+    """Acknowledge every IAM5 finding of ``policy`` (an ``iam.Policy``/``ManagedPolicy`` or its
+    ``CfnPolicy``/``CfnManagedPolicy``) with ``reason``, once its document is final."""
+    cfn_policy = policy if isinstance(policy, cdk.CfnResource) else policy.node.default_child
+    cfn_policy.node.add_validation(_AcknowledgeWildcards(cfn_policy, reason))
+
+
+@jsii.implements(IValidation)
+class _AcknowledgeWildcards:
+    def __init__(self, cfn_policy: cdk.CfnResource, reason: str) -> None:
+        self._policy = cfn_policy
+        self._reason = reason
+
+    def validate(self) -> list[str]:
+        document = cdk.Stack.of(self._policy).resolve(self._policy.policy_document)
+        findings = wildcard_findings(document)
+        broad = [
+            f
+            for f in findings
+            if f in _FORBIDDEN or (f.startswith("Action::") and f.endswith(":*"))
+        ]
+        if broad:
+            return [f"refusing to acknowledge full wildcards {broad} on {self._policy.node.path}"]
+        acknowledge(self._policy, [f"{IAM5}[{f}]" for f in findings], self._reason)
+        return []
+
+
+_FORBIDDEN = {"Action::*", "Resource::*"}
+
+
+def wildcard_findings(document: dict[str, Any]) -> list[str]:
+    """The IAM5 finding suffixes (``Action::…``/``Resource::…``) of a resolved policy."""
+    findings: dict[str, None] = {}
+    for statement in document.get("Statement", []):
+        if statement.get("Effect") != "Allow":
+            continue
+        for action in _as_list(statement.get("Action")):
+            if "*" in action:
+                findings[f"Action::{action}"] = None
+        for resource in _as_list(statement.get("Resource")):
+            flat = flatten_reference(resource)
+            if "*" in flat:
+                findings[f"Resource::{flat}"] = None
+    return list(findings)
+
+
+def flatten_reference(node: Any) -> str:
+    """cdk-nag's ``flattenCfnReference``: a CloudFormation value as one string."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict):
+        if "Fn::Join" in node:
+            delimiter, items = node["Fn::Join"]
+            return delimiter.join(flatten_reference(item) for item in items)
+        if "Fn::Sub" in node:
+            return flatten_reference(node["Fn::Sub"])
+        if "Fn::GetAtt" in node:
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
+        if "Fn::ImportValue" in node:
+            return flatten_reference(node["Fn::ImportValue"])
+        if "Ref" in node:
+            return f"<{flatten_reference(node['Ref'])}>"
+    return json.dumps(node, separators=(",", ":"))
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,153 @@
+"""``MlDataPlatform``: every stack of one environment, wired from one settings object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from ml_data_platform.config import EnvironmentSettings, Removal
+from ml_data_platform.consumers import MlConsumer
+from ml_data_platform.core.names import glue_name
+from ml_data_platform.datasets import DataFormat
+from ml_data_platform.stacks.catalog_stack import CatalogStack
+from ml_data_platform.stacks.ingestion_stack import IngestionStack
+from ml_data_platform.stacks.storage_stack import StorageStack
+from ml_data_platform.stacks.warehouse_stack import WarehouseStack
+from ml_data_platform.storage import DEFAULT_ZONES, DataLakeZone
+from ml_data_platform.warehouse.from_dataset import redshift_table_for
+
+
+@dataclass(frozen=True)
+class PlatformOptions:
+    """How the stacks are produced (not what they contain).
+
+    Args:
+        synthesizer_factory: Builds each stack's synthesizer. Default: CDK's default.
+        create_warehouse_table: Create the Redshift table at deploy time. Default: True.
+        ml_role: Grant this existing role instead of creating a SageMaker role. Default: none.
+    """
+
+    synthesizer_factory: Callable[[], cdk.IStackSynthesizer] | None = None
+    create_warehouse_table: bool = True
+    ml_role: iam.IRole | None = None
+
+
+class MlDataPlatform(Construct):
+    """The data platform of one environment: storage, catalog, ingestion, warehouse stacks.
+
+    Data flows one way: producers → Kinesis (``ingestion``) → Firehose → raw zone
+    (``storage``) → Glue tables with partition projection (``catalog``) → Athena/SageMaker;
+    the same streams feed Redshift (``warehouse``, when ``settings.warehouse.enabled``).
+    Stacks are named ``<project>-<env>-<layer>``; prod-like environments (``removal: retain``)
+    get termination protection.
+
+    Attributes:
+        storage, catalog, ingestion: The stacks. ``warehouse``: the stack or ``None``.
+        ml_consumer: The ``MlConsumer`` (its ``role`` reads curated/analytics and queries).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: EnvironmentSettings,
+        options: PlatformOptions = PlatformOptions(),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        policy = settings.removal.policy
+        common = {
+            "env": settings.env,
+            "termination_protection": settings.removal is Removal.RETAIN,
+        }
+
+        def stack_kwargs(layer: str) -> dict:
+            synthesizer = options.synthesizer_factory() if options.synthesizer_factory else None
+            return {
+                **common,
+                "stack_name": f"{settings.prefix}-{layer}",
+                "synthesizer": synthesizer,
+            }
+
+        self.storage = StorageStack(
+            self,
+            "Storage",
+            zones=_zones(settings),
+            removal_policy=policy,
+            alarm_email=settings.alarm_email,
+            description=f"ml-data-platform {settings.name}: data lake, key, alarm topic",
+            **stack_kwargs("storage"),
+        )
+        lake = self.storage.data_lake
+        self.catalog = CatalogStack(
+            self,
+            "Catalog",
+            data_lake=lake,
+            datasets=settings.datasets,
+            database_prefix=glue_name(f"{settings.project}_{settings.name}"),
+            removal_policy=policy,
+            description=f"ml-data-platform {settings.name}: Glue catalog, Athena, ML consumer",
+            **stack_kwargs("catalog"),
+        )
+        self.ml_consumer = MlConsumer(
+            self.catalog,
+            "MlConsumer",
+            data_lake=lake,
+            catalog=self.catalog.catalog,
+            workgroup=self.catalog.workgroup,
+            role=options.ml_role,
+        )
+        self.ingestion = IngestionStack(
+            self,
+            "Ingestion",
+            data_lake=lake,
+            datasets=settings.datasets,
+            stream_mode=settings.stream.mode,
+            shard_count=settings.stream.shard_count,
+            retention_hours=settings.stream.retention_hours,
+            buffer_interval_seconds=settings.delivery.buffer_interval_seconds,
+            buffer_size_mib=settings.delivery.buffer_size_mib,
+            parquet_tables={
+                d.name: self.catalog.tables[d.name].table
+                for d in settings.datasets
+                if d.data_format is DataFormat.PARQUET
+            },
+            alarm_topic=self.storage.alarm_topic.topic,
+            removal_policy=policy,
+            description=f"ml-data-platform {settings.name}: Kinesis → Firehose → raw zone",
+            **stack_kwargs("ingestion"),
+        )
+        self.warehouse: WarehouseStack | None = None
+        if settings.warehouse.enabled:
+            dataset = next(
+                (d for d in settings.datasets if d.name == settings.warehouse.dataset),
+                settings.datasets[0],
+            )
+            stream = self.ingestion.streams[dataset.name]
+            self.warehouse = WarehouseStack(
+                self,
+                "Warehouse",
+                stream=stream.stream,
+                stream_key=stream.key,
+                data_lake=lake,
+                table=redshift_table_for(dataset, settings.warehouse.table),
+                base_capacity=settings.warehouse.base_capacity_rpus,
+                create_table=options.create_warehouse_table,
+                removal_policy=policy,
+                description=f"ml-data-platform {settings.name}: Redshift Serverless + Firehose",
+                **stack_kwargs("warehouse"),
+            )
+        cdk.Tags.of(self).add("ml-data-platform:project", settings.project)
+        cdk.Tags.of(self).add("ml-data-platform:environment", settings.name)
+
+
+def _zones(settings: EnvironmentSettings) -> tuple[DataLakeZone, ...]:
+    """The default zones with the environment's lifecycle presets applied."""
+    return tuple(
+        DataLakeZone(zone.name, settings.lifecycle.get(zone.name, zone.lifecycle), zone.ml_readable)
+        for zone in DEFAULT_ZONES
+    )
