@@ -1,0 +1,40 @@
+"""Amazon Redshift warehouse: Serverless workgroup, typed DDL, table setup, Firehose delivery."""
+
+from ml_data_platform.warehouse.ddl import (
+    DistStyle,
+    RedshiftColumn,
+    RedshiftTable,
+    RedshiftType,
+    quote_identifier,
+    validate_identifier,
+)
+from ml_data_platform.warehouse.delivery import CopyFormat, WarehouseDeliveryStream
+from ml_data_platform.warehouse.network import (
+    FIREHOSE_REDSHIFT_CIDR_BY_REGION,
+    REDSHIFT_PORT,
+    firehose_cidr_for_region,
+)
+from ml_data_platform.warehouse.table_setup import RedshiftTableSetup
+from ml_data_platform.warehouse.warehouse import (
+    Warehouse,
+    WarehouseEndpoint,
+    validate_base_capacity,
+)
+
+__all__ = [
+    "FIREHOSE_REDSHIFT_CIDR_BY_REGION",
+    "REDSHIFT_PORT",
+    "CopyFormat",
+    "DistStyle",
+    "RedshiftColumn",
+    "RedshiftTable",
+    "RedshiftTableSetup",
+    "RedshiftType",
+    "Warehouse",
+    "WarehouseDeliveryStream",
+    "WarehouseEndpoint",
+    "firehose_cidr_for_region",
+    "quote_identifier",
+    "validate_base_capacity",
+    "validate_identifier",
+]

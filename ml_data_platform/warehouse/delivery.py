@@ -1,0 +1,471 @@
+"""``WarehouseDeliveryStream``: Kinesis stream → Amazon Data Firehose → Amazon Redshift (COPY).
+
+Firehose buffers records into an intermediate S3 prefix, then runs
+``COPY <schema.table> (<columns>) FROM <manifest> ... <copy options>`` against the warehouse,
+with the credentials it reads from the Secrets Manager secret. It never deletes the staged files:
+the bucket needs an expiration rule on the staging prefix (see ``staging_prefix``).
+
+Sources:
+- https://docs.aws.amazon.com/firehose/latest/APIReference/API_RedshiftDestinationConfiguration.html
+  (``Prefix`` without ``!{...}``, no ``ErrorOutputPrefix``, no SNAPPY/ZIP in the intermediate S3)
+- https://docs.aws.amazon.com/firehose/latest/APIReference/API_CopyCommand.html
+- https://docs.aws.amazon.com/firehose/latest/APIReference/API_RedshiftRetryOptions.html (0–7,200 s)
+- https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-rs
+- Metrics: https://docs.aws.amazon.com/firehose/latest/dev/monitoring-with-cloudwatch-metrics.html
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import aws_cdk as cdk
+import cdk_nag
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from ml_data_platform.compliance import acknowledge, skip_checkov
+from ml_data_platform.core import limits
+from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
+from ml_data_platform.core.removal import resolve_removal_policy
+from ml_data_platform.warehouse.ddl import RedshiftTable
+from ml_data_platform.warehouse.warehouse import Warehouse, WarehouseEndpoint
+
+DEFAULT_RETRY_SECONDS = 3_600
+STAGING_PREFIX_ROOT = "warehouse-staging"
+BACKUP_PREFIX_ROOT = "warehouse-backup"
+STAGING_EXPIRATION_DAYS = 7
+DESTINATION_LOG_STREAM = "RedshiftDelivery"
+BACKUP_LOG_STREAM = "S3Backup"
+DEFAULT_FRESHNESS_ALARM_SECONDS = 1_800
+
+KDF1_REASON = (
+    "The source is a Kinesis data stream encrypted with its KMS key; Firehose rejects "
+    "server-side encryption on a delivery stream with a Kinesis source. Staged and backup "
+    "objects are SSE-KMS with the lake key, and Redshift encrypts the loaded data."
+)
+IAM5_REASON = (
+    "Object-level S3 permissions are limited to this table's staging and backup prefixes; "
+    "objects under a prefix can only be named with a trailing '*'. Every other statement names "
+    "exact resources, and KMS use is conditioned on the calling service and on the bucket's "
+    "and stream's encryption context."
+)
+NO_ALARM_TOPIC_REASON = (
+    "No alarm_topic was given to this delivery stream: the alarms exist for dashboards and "
+    "for the caller to wire to a notification channel (WarehouseStack always passes an "
+    "encrypted SNS topic)."
+)
+ALARM_ACTION_RULES = (
+    "HIPAA.Security-CloudWatchAlarmAction",
+    "NIST.800.53.R5-CloudWatchAlarmAction",
+)
+
+
+class CopyFormat(Enum):
+    """How COPY parses the staged records."""
+
+    JSON_AUTO = "JSON 'auto'"
+    """JSON keys match the column names (lowercase)."""
+    JSON_AUTO_IGNORECASE = "JSON 'auto ignorecase'"
+    """JSON keys match the column names case-insensitively."""
+
+
+class WarehouseDeliveryStream(Construct):
+    """Firehose from a Kinesis stream into a Redshift table, staged in the raw zone bucket.
+
+    Args:
+        source_stream: The Kinesis stream (any ``IStream``).
+        source_key: The KMS key that encrypts ``source_stream`` (``None`` for an unencrypted or
+            AWS-managed-key stream).
+        warehouse: A ``Warehouse`` or a ``WarehouseEndpoint`` (bring your own).
+        table: The target ``RedshiftTable`` (it must exist; see ``RedshiftTableSetup``).
+        bucket: The intermediate bucket (the raw zone's ``bucket``).
+        bucket_key: The bucket's KMS key.
+        copy_format: ``CopyFormat`` or a jsonpaths file as ``s3://bucket/key``.
+            Default: ``CopyFormat.JSON_AUTO``.
+        compression: ``GZIP`` (COPY gets ``GZIP``) or ``UNCOMPRESSED``. Default: ``GZIP``.
+        buffer_size_mib: 1–128. Default: 5. buffer_interval_seconds: 0–900. Default: 300.
+        retry_seconds: How long Firehose retries a failed COPY (0–7,200). Default: 3,600.
+        backup_all: Also back up every source record to ``warehouse-backup/<table>/``.
+            Default: True.
+        alarm_topic: SNS topic for alarm actions. Default: none (alarms only).
+        freshness_alarm_seconds: ``DeliveryToRedshift.DataFreshness`` threshold. Default: 1,800.
+        log_retention: Retention of the delivery log group. Default: one year.
+        removal_policy: For the log group. Default: ``RETAIN``.
+
+    Attributes:
+        delivery_stream: The ``CfnDeliveryStream``. role: Its role. log_group: Its log group.
+        staging_prefix, backup_prefix: The S3 prefixes. success_alarm, freshness_alarm: Alarms.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        source_stream: kinesis.IStream,
+        source_key: kms.IKey | None,
+        warehouse: Warehouse | WarehouseEndpoint,
+        table: RedshiftTable,
+        bucket: s3.IBucket,
+        bucket_key: kms.IKey,
+        copy_format: CopyFormat | str = CopyFormat.JSON_AUTO,
+        compression: str = "GZIP",
+        buffer_size_mib: int = limits.FIREHOSE_DEFAULT_BUFFER_SIZE_MIB,
+        buffer_interval_seconds: int = limits.FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
+        retry_seconds: int = DEFAULT_RETRY_SECONDS,
+        backup_all: bool = True,
+        alarm_topic: sns.ITopic | None = None,
+        freshness_alarm_seconds: int = DEFAULT_FRESHNESS_ALARM_SECONDS,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        removal_policy: cdk.RemovalPolicy | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        require_kind(source_stream, Kind.STREAM, "source_stream")
+        optional_kind(source_key, Kind.KEY, "source_key")
+        require_kind(bucket, Kind.BUCKET, "bucket")
+        require_kind(bucket_key, Kind.KEY, "bucket_key")
+        optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        if isinstance(warehouse, Warehouse):
+            endpoint = warehouse.endpoint
+        elif isinstance(warehouse, WarehouseEndpoint):
+            endpoint = warehouse
+        else:
+            raise TypeError(
+                f"warehouse must be a Warehouse or WarehouseEndpoint, got {type(warehouse).__name__}"
+            )
+        if not isinstance(table, RedshiftTable):
+            raise TypeError(f"table must be a RedshiftTable, got {type(table).__name__}")
+        if compression not in ("GZIP", "UNCOMPRESSED"):
+            raise ValueError(
+                f"compression must be 'GZIP' or 'UNCOMPRESSED' for a Redshift destination "
+                f"(COPY cannot read SNAPPY/ZIP/HADOOP_SNAPPY), got {compression!r}"
+            )
+        require_int(
+            buffer_size_mib,
+            "buffer_size_mib",
+            minimum=limits.FIREHOSE_MIN_BUFFER_SIZE_MIB,
+            maximum=limits.FIREHOSE_MAX_BUFFER_SIZE_MIB,
+        )
+        require_int(
+            buffer_interval_seconds,
+            "buffer_interval_seconds",
+            minimum=limits.FIREHOSE_MIN_BUFFER_INTERVAL_SECONDS,
+            maximum=limits.FIREHOSE_MAX_BUFFER_INTERVAL_SECONDS,
+        )
+        require_int(
+            retry_seconds,
+            "retry_seconds",
+            minimum=0,
+            maximum=limits.FIREHOSE_MAX_RETRY_DURATION_SECONDS,
+        )
+        require_int(freshness_alarm_seconds, "freshness_alarm_seconds", minimum=60)
+        self.endpoint = endpoint
+        self.table = table
+        self.staging_prefix = f"{STAGING_PREFIX_ROOT}/{table.schema}/{table.name}/"
+        self.backup_prefix = f"{BACKUP_PREFIX_ROOT}/{table.schema}/{table.name}/"
+        self.copy_options = _copy_options(copy_format, compression)
+        stack = cdk.Stack.of(self)
+
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            encryption_key=bucket_key,
+            retention=log_retention,
+            removal_policy=resolve_removal_policy(self, removal_policy),
+        )
+        destination_log = self.log_group.add_stream(
+            "DestinationLogStream", log_stream_name=DESTINATION_LOG_STREAM
+        )
+        backup_log = self.log_group.add_stream("BackupLogStream", log_stream_name=BACKUP_LOG_STREAM)
+
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "firehose.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            ),
+            description=f"Firehose delivery of {table.qualified_name} into Redshift",
+        )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            roles=[self.role],
+            statements=_role_statements(
+                stack=stack,
+                source_stream=source_stream,
+                source_key=source_key,
+                bucket=bucket,
+                bucket_key=bucket_key,
+                prefixes=[self.staging_prefix, self.backup_prefix],
+                endpoint=endpoint,
+                log_group=self.log_group,
+                log_streams=[DESTINATION_LOG_STREAM, BACKUP_LOG_STREAM],
+            ),
+        )
+        _acknowledge_prefix_wildcards(self.policy, [self.staging_prefix, self.backup_prefix])
+
+        def s3_config(
+            prefix: str, log_stream: str
+        ) -> firehose.CfnDeliveryStream.S3DestinationConfigurationProperty:
+            return firehose.CfnDeliveryStream.S3DestinationConfigurationProperty(
+                bucket_arn=bucket.bucket_arn,
+                role_arn=self.role.role_arn,
+                prefix=prefix,
+                compression_format=compression,
+                buffering_hints=firehose.CfnDeliveryStream.BufferingHintsProperty(
+                    size_in_m_bs=buffer_size_mib, interval_in_seconds=buffer_interval_seconds
+                ),
+                encryption_configuration=firehose.CfnDeliveryStream.EncryptionConfigurationProperty(
+                    kms_encryption_config=firehose.CfnDeliveryStream.KMSEncryptionConfigProperty(
+                        awskms_key_arn=bucket_key.key_arn
+                    )
+                ),
+                cloud_watch_logging_options=_logging(self.log_group, log_stream),
+            )
+
+        redshift = firehose.CfnDeliveryStream.RedshiftDestinationConfigurationProperty(
+            cluster_jdbcurl=endpoint.jdbc_url,
+            role_arn=self.role.role_arn,
+            copy_command=firehose.CfnDeliveryStream.CopyCommandProperty(
+                data_table_name=table.qualified_name,
+                data_table_columns=",".join(table.column_names),
+                copy_options=self.copy_options,
+            ),
+            secrets_manager_configuration=firehose.CfnDeliveryStream.SecretsManagerConfigurationProperty(
+                enabled=True,
+                secret_arn=endpoint.secret.secret_arn,
+                role_arn=self.role.role_arn,
+            ),
+            retry_options=firehose.CfnDeliveryStream.RedshiftRetryOptionsProperty(
+                duration_in_seconds=retry_seconds
+            ),
+            s3_configuration=s3_config(self.staging_prefix, destination_log.log_stream_name),
+            s3_backup_mode="Enabled" if backup_all else "Disabled",
+            s3_backup_configuration=(
+                s3_config(self.backup_prefix, backup_log.log_stream_name) if backup_all else None
+            ),
+            processing_configuration=firehose.CfnDeliveryStream.ProcessingConfigurationProperty(
+                enabled=False
+            ),
+            cloud_watch_logging_options=_logging(self.log_group, destination_log.log_stream_name),
+        )
+        self.delivery_stream = firehose.CfnDeliveryStream(
+            self,
+            "Resource",
+            delivery_stream_type="KinesisStreamAsSource",
+            kinesis_stream_source_configuration=firehose.CfnDeliveryStream.KinesisStreamSourceConfigurationProperty(
+                kinesis_stream_arn=source_stream.stream_arn, role_arn=self.role.role_arn
+            ),
+            redshift_destination_configuration=redshift,
+        )
+        # Firehose validates the role when the stream is created: the policy must exist first.
+        self.delivery_stream.node.add_dependency(self.policy)
+        acknowledge(self.delivery_stream, "AwsSolutions-KDF1", KDF1_REASON)
+        skip_checkov(self.delivery_stream, "CKV_AWS_240", KDF1_REASON)
+        skip_checkov(self.delivery_stream, "CKV_AWS_241", KDF1_REASON)
+
+        self.success_alarm, self.freshness_alarm = self._alarms(freshness_alarm_seconds)
+        for alarm in (self.success_alarm, self.freshness_alarm):
+            if alarm_topic is not None:
+                alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+                alarm.add_ok_action(cloudwatch_actions.SnsAction(alarm_topic))
+            else:
+                acknowledge(alarm, ALARM_ACTION_RULES, NO_ALARM_TOPIC_REASON)
+
+    @property
+    def delivery_stream_name(self) -> str:
+        return self.delivery_stream.ref
+
+    @property
+    def staging_lifecycle_hint(self) -> str:
+        """The lifecycle rule the bucket owner should add (Firehose never deletes staged files)."""
+        return (
+            f'LifecycleRule(id="warehouse-staging", prefix="{self.staging_prefix}", '
+            f"expire_after_days={STAGING_EXPIRATION_DAYS})"
+        )
+
+    def metric(self, metric_name: str, statistic: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/Firehose",
+            metric_name=metric_name,
+            dimensions_map={"DeliveryStreamName": self.delivery_stream.ref},
+            statistic=statistic,
+            period=cdk.Duration.minutes(5),
+        )
+
+    def _alarms(self, freshness_seconds: int) -> tuple[cloudwatch.Alarm, cloudwatch.Alarm]:
+        success = cloudwatch.Alarm(
+            self,
+            "SuccessAlarm",
+            alarm_description=(
+                f"Firehose COPY into {self.table.qualified_name} failed (DeliveryToRedshift."
+                "Success < 1): check the delivery log group and STL_LOAD_ERRORS"
+            ),
+            metric=self.metric("DeliveryToRedshift.Success", "Minimum"),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        freshness = cloudwatch.Alarm(
+            self,
+            "FreshnessAlarm",
+            alarm_description=(
+                f"Oldest record not yet loaded into {self.table.qualified_name} is older than "
+                f"{freshness_seconds} s (DeliveryToRedshift.DataFreshness)"
+            ),
+            metric=self.metric("DeliveryToRedshift.DataFreshness", "Maximum"),
+            threshold=freshness_seconds,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        return success, freshness
+
+
+def _copy_options(copy_format: CopyFormat | str, compression: str) -> str:
+    if isinstance(copy_format, CopyFormat):
+        parse = copy_format.value
+    elif (
+        isinstance(copy_format, str) and copy_format.startswith("s3://") and "'" not in copy_format
+    ):
+        parse = f"JSON '{copy_format}'"
+    else:
+        raise ValueError(
+            "copy_format must be a CopyFormat or a jsonpaths file 's3://bucket/key' "
+            f"(no quotes), got {copy_format!r}"
+        )
+    options = [parse, "TIMEFORMAT 'auto'"]
+    if compression == "GZIP":
+        options.append("GZIP")
+    return " ".join(options)
+
+
+def _logging(
+    log_group: logs.ILogGroup, stream_name: str
+) -> firehose.CfnDeliveryStream.CloudWatchLoggingOptionsProperty:
+    return firehose.CfnDeliveryStream.CloudWatchLoggingOptionsProperty(
+        enabled=True, log_group_name=log_group.log_group_name, log_stream_name=stream_name
+    )
+
+
+def _role_statements(
+    *,
+    stack: cdk.Stack,
+    source_stream: kinesis.IStream,
+    source_key: kms.IKey | None,
+    bucket: s3.IBucket,
+    bucket_key: kms.IKey,
+    prefixes: list[str],
+    endpoint: WarehouseEndpoint,
+    log_group: logs.ILogGroup,
+    log_streams: list[str],
+) -> list[iam.PolicyStatement]:
+    """Least privilege for the delivery role (the documented Redshift-destination policy, with
+    KMS scoped by service and encryption context: the bucket ARN, as the bucket uses an S3
+    Bucket Key, and the stream ARN)."""
+    suffix = stack.url_suffix
+    statements = [
+        iam.PolicyStatement(
+            sid="ReadSourceStream",
+            actions=[
+                "kinesis:DescribeStream",
+                "kinesis:GetShardIterator",
+                "kinesis:GetRecords",
+                "kinesis:ListShards",
+            ],
+            resources=[source_stream.stream_arn],
+        ),
+        iam.PolicyStatement(
+            sid="ListStagingBucket",
+            actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+            resources=[bucket.bucket_arn],
+        ),
+        iam.PolicyStatement(
+            sid="WriteAndCopyStagedObjects",
+            actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+            resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in prefixes],
+        ),
+        iam.PolicyStatement(
+            sid="EncryptStagedObjects",
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=[bucket_key.key_arn],
+            conditions={
+                "StringEquals": {
+                    "kms:ViaService": f"s3.{stack.region}.{suffix}",
+                    "kms:EncryptionContext:aws:s3:arn": bucket.bucket_arn,
+                }
+            },
+        ),
+        iam.PolicyStatement(
+            sid="ReadWarehouseSecret",
+            actions=["secretsmanager:GetSecretValue"],
+            resources=[endpoint.secret.secret_arn],
+        ),
+        iam.PolicyStatement(
+            sid="WriteDeliveryLogs",
+            actions=["logs:PutLogEvents"],
+            resources=[
+                stack.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=f"{log_group.log_group_name}:log-stream:{name}",
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+                for name in log_streams
+            ],
+        ),
+    ]
+    if source_key is not None:
+        statements.append(
+            iam.PolicyStatement(
+                sid="DecryptSourceStream",
+                actions=["kms:Decrypt"],
+                resources=[source_key.key_arn],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": f"kinesis.{stack.region}.{suffix}",
+                        "kms:EncryptionContext:aws:kinesis:arn": source_stream.stream_arn,
+                    }
+                },
+            )
+        )
+    if endpoint.secret_key is not None:
+        statements.append(
+            iam.PolicyStatement(
+                sid="DecryptWarehouseSecret",
+                actions=["kms:Decrypt"],
+                resources=[endpoint.secret_key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.{suffix}"}
+                },
+            )
+        )
+    return statements
+
+
+def _acknowledge_prefix_wildcards(policy: iam.ManagedPolicy, prefixes: list[str]) -> None:
+    """Acknowledge AwsSolutions-IAM5 for exactly the ``<bucket>/<prefix>*`` resources.
+
+    cdk-nag reports one finding per wildcard resource (``AwsSolutions-IAM5[Resource::...]``),
+    and its id embeds the rendered bucket ARN (a logical id, or a cross-stack reference). The
+    pack itself computes those ids here; any wildcard that is not one of ``prefixes`` stays
+    unacknowledged and fails synthesis.
+    """
+    report = cdk_nag.AwsSolutionsChecks().validate_scope(policy.node.default_child)
+    expected = tuple(f"/{prefix}*]" for prefix in prefixes)
+    for violation in report.violations:
+        rule = violation.rule_name
+        if rule.startswith("AwsSolutions-IAM5[Resource::") and rule.endswith(expected):
+            acknowledge(policy, rule, IAM5_REASON)

@@ -1,0 +1,149 @@
+"""WarehouseStack: composition, pinned logical ids, snapshot, and the create_table switch."""
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Template
+
+from ml_data_platform.stacks.storage_stack import StorageStack
+from ml_data_platform.stacks.warehouse_stack import WarehouseStack
+from ml_data_platform.warehouse import RedshiftColumn, RedshiftTable, RedshiftType
+from tests.conftest import (
+    TEST_ENV,
+    assert_matches_snapshot,
+    make_app,
+    only_resource,
+    resources_of_type,
+)
+
+TABLE = RedshiftTable(
+    "clickstream_events",
+    [
+        RedshiftColumn("event_id", RedshiftType.varchar(64), nullable=False),
+        RedshiftColumn("user_id", RedshiftType.varchar(64)),
+        RedshiftColumn("event_type", RedshiftType.varchar(64)),
+        RedshiftColumn("event_time", RedshiftType.TIMESTAMP),
+        RedshiftColumn("properties", RedshiftType.SUPER),
+    ],
+    dist_key="user_id",
+    sort_keys=["event_time"],
+)
+
+
+def build(app, *, stack_id="Warehouse", **kwargs):
+    """Storage + an imported stream (the streaming stack is another engineer's) + warehouse."""
+    storage = StorageStack(app, "Storage", env=TEST_ENV)
+    source = cdk.Stack(app, "Source", env=TEST_ENV)
+    key = kms.Key.from_key_arn(source, "StreamKey", "arn:aws:kms:us-east-1:111111111111:key/s")
+    stream = kinesis.Stream.from_stream_attributes(
+        source,
+        "Stream",
+        stream_arn="arn:aws:kinesis:us-east-1:111111111111:stream/clickstream",
+        encryption_key=key,
+    )
+    return WarehouseStack(
+        app,
+        stack_id,
+        env=TEST_ENV,
+        stream=stream,
+        stream_key=key,
+        data_lake=storage.data_lake,
+        table=TABLE,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def built():
+    stack = build(make_app())
+    return stack, Template.from_stack(stack)
+
+
+def test_logical_ids_of_stateful_resources_are_pinned(built):
+    _, template = built
+    assert set(resources_of_type(template, "AWS::RedshiftServerless::Namespace")) == {
+        "WarehouseNamespace78ED5B58"
+    }
+    assert set(resources_of_type(template, "AWS::RedshiftServerless::Workgroup")) == {
+        "WarehouseWorkgroup507BB996"
+    }
+    assert set(resources_of_type(template, "AWS::SecretsManager::Secret")) == {
+        "WarehouseAdminSecret0B1DB325"
+    }
+    assert set(resources_of_type(template, "AWS::KinesisFirehose::DeliveryStream")) == {
+        "Delivery5F6C039D"
+    }
+
+
+def test_stack_uses_the_lake_key_and_raw_zone(built):
+    stack, template = built
+    template.resource_count_is("AWS::KMS::Key", 0)  # the lake's key, from the storage stack
+    redshift = only_resource(template, "AWS::KinesisFirehose::DeliveryStream")[1]["Properties"][
+        "RedshiftDestinationConfiguration"
+    ]
+    bucket = redshift["S3Configuration"]["BucketARN"]
+    assert bucket == {
+        "Fn::ImportValue": "Storage:ExportsOutputFnGetAttDataLakeRawZoneBucketC98FCD5DArn5606B32F"
+    }
+    assert redshift["CopyCommand"]["DataTableName"] == "public.clickstream_events"
+    assert stack.warehouse.base_capacity == 8
+    assert stack.delivery.staging_prefix == "warehouse-staging/public/clickstream_events/"
+
+
+def test_table_is_created_before_delivery_and_after_workgroup(built):
+    stack, template = built
+    _, custom = only_resource(template, "Custom::AWS")
+    assert stack.get_logical_id(stack.warehouse.workgroup) in custom["DependsOn"]
+    _, delivery = only_resource(template, "AWS::KinesisFirehose::DeliveryStream")
+    custom_id = next(iter(resources_of_type(template, "Custom::AWS")))
+    assert custom_id in delivery["DependsOn"]
+
+
+def test_alarms_notify_an_encrypted_topic(built):
+    _stack, template = built
+    topic_id, topic = only_resource(template, "AWS::SNS::Topic")
+    assert "KmsMasterKeyId" in topic["Properties"]
+    for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+
+
+def test_snapshot(built):
+    _, template = built
+    assert_matches_snapshot("warehouse_stack", template)
+
+
+def test_without_table_creation_there_is_no_custom_resource():
+    app = make_app()
+    stack = build(app, create_table=False, base_capacity=16)
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::AWS", 0)
+    template.resource_count_is("AWS::Lambda::Function", 0)
+    assert stack.table_setup is None
+    _, workgroup = only_resource(template, "AWS::RedshiftServerless::Workgroup")
+    assert workgroup["Properties"]["BaseCapacity"] == 16
+
+
+def test_wrong_kinds_fail_clearly():
+    app = make_app()
+    storage = StorageStack(app, "Storage", env=TEST_ENV)
+    with pytest.raises(TypeError, match=r"stream must be an IStream \(aws_kinesis\), got str"):
+        WarehouseStack(
+            app,
+            "W1",
+            env=TEST_ENV,
+            stream="clickstream",
+            stream_key=storage.data_lake.key,
+            data_lake=storage.data_lake,
+            table=TABLE,
+        )
+    with pytest.raises(TypeError, match=r"data_lake must be a DataLake, got Bucket"):
+        WarehouseStack(
+            app,
+            "W2",
+            env=TEST_ENV,
+            stream=kinesis.Stream(storage, "S"),
+            stream_key=storage.data_lake.key,
+            data_lake=storage.data_lake.zone("raw").bucket,
+            table=TABLE,
+        )

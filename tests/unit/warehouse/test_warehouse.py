@@ -1,0 +1,284 @@
+"""Warehouse (Redshift Serverless) and WarehouseEndpoint: defaults, options, bad input."""
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk.assertions import Template
+
+from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
+from ml_data_platform.warehouse import REDSHIFT_PORT, Warehouse, WarehouseEndpoint
+from tests.conftest import TEST_ENV, make_app, only_resource, resources_of_type
+
+
+@pytest.fixture(scope="module")
+def built():
+    stack = cdk.Stack(make_app(), "Wh", env=TEST_ENV)
+    warehouse = Warehouse(stack, "Warehouse")
+    return stack, warehouse, Template.from_stack(stack)
+
+
+def test_namespace_encrypted_with_audit_logs_and_secret_password(built):
+    stack, warehouse, template = built
+    _, namespace = only_resource(template, "AWS::RedshiftServerless::Namespace")
+    props = namespace["Properties"]
+    key_id = next(iter(resources_of_type(template, "AWS::KMS::Key")))
+    secret_id = stack.get_logical_id(warehouse.secret.node.default_child)
+    assert props["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert props["LogExports"] == ["userlog", "connectionlog", "useractivitylog"]
+    assert props["ManageAdminPassword"] is False
+    assert props["AdminUsername"] == "admin"
+    assert props["DbName"] == "dev"
+    assert props["NamespaceName"] == "wh-warehouse"
+    assert props["AdminUserPassword"] == {
+        "Fn::Join": [
+            "",
+            ["{{resolve:secretsmanager:", {"Ref": secret_id}, ":SecretString:password::}}"],
+        ]
+    }
+
+
+def test_workgroup_public_enhanced_routing_port_and_capacity(built):
+    stack, warehouse, template = built
+    _, workgroup = only_resource(template, "AWS::RedshiftServerless::Workgroup")
+    props = workgroup["Properties"]
+    assert props["BaseCapacity"] == 8
+    assert props["EnhancedVpcRouting"] is True
+    assert props["PubliclyAccessible"] is True
+    assert props["Port"] == 5439
+    assert props["WorkgroupName"] == "wh-warehouse-wg"
+    assert props["NamespaceName"] == "wh-warehouse"
+    assert len(props["SubnetIds"]) == 3
+    assert props["ConfigParameters"] == [
+        {"ParameterKey": "enable_user_activity_logging", "ParameterValue": "true"}
+    ]
+    namespace_id = stack.get_logical_id(warehouse.namespace)
+    assert namespace_id in workgroup["DependsOn"]
+
+
+def test_security_group_admits_exactly_the_firehose_cidr(built):
+    _, _, template = built
+    _, group = only_resource(template, "AWS::EC2::SecurityGroup")
+    assert group["Properties"]["SecurityGroupIngress"] == [
+        {
+            "CidrIp": "52.70.63.192/27",
+            "Description": "Amazon Data Firehose (us-east-1) to Redshift",
+            "FromPort": 5439,
+            "IpProtocol": "tcp",
+            "ToPort": 5439,
+        }
+    ]
+    template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+
+
+def test_secret_shape_and_key(built):
+    _, _, template = built
+    _, secret = only_resource(template, "AWS::SecretsManager::Secret")
+    generate = secret["Properties"]["GenerateSecretString"]
+    assert generate["SecretStringTemplate"] == '{"username": "admin"}'
+    assert generate["GenerateStringKey"] == "password"
+    assert generate["PasswordLength"] == 32
+    assert generate["RequireEachIncludedType"] is True
+    assert set("'\"\\/@ ") <= set(generate["ExcludeCharacters"])
+    assert "KmsKeyId" in secret["Properties"]
+    template.resource_count_is("AWS::SecretsManager::RotationSchedule", 0)
+
+
+def test_vpc_has_three_public_subnets_s3_endpoint_flow_logs_and_no_nat(built):
+    _, _, template = built
+    template.resource_count_is("AWS::EC2::Subnet", 3)
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    _, endpoint = only_resource(template, "AWS::EC2::VPCEndpoint")
+    assert endpoint["Properties"]["VpcEndpointType"] == "Gateway"
+    assert "s3" in str(endpoint["Properties"]["ServiceName"])
+    _, flow_log = only_resource(template, "AWS::EC2::FlowLog")
+    assert flow_log["Properties"]["LogDestinationType"] == "cloud-watch-logs"
+    _, log_group = only_resource(template, "AWS::Logs::LogGroup")
+    assert "KmsKeyId" in log_group["Properties"]
+    template.resource_count_is("AWS::IAM::Policy", 0)  # managed policy only
+
+
+def test_stateful_resources_are_retained(built):
+    _, _, template = built
+    for resource_type in (
+        "AWS::RedshiftServerless::Namespace",
+        "AWS::RedshiftServerless::Workgroup",
+        "AWS::SecretsManager::Secret",
+        "AWS::KMS::Key",
+    ):
+        _, resource = only_resource(template, resource_type)
+        assert resource["DeletionPolicy"] == "Retain", resource_type
+        assert resource["UpdateReplacePolicy"] == "Retain", resource_type
+
+
+def test_attributes_and_endpoint(built):
+    stack, warehouse, _ = built
+    assert stack.resolve(warehouse.jdbc_url) == {
+        "Fn::Join": [
+            "",
+            [
+                "jdbc:redshift://",
+                {
+                    "Fn::GetAtt": [
+                        stack.get_logical_id(warehouse.workgroup),
+                        "Workgroup.Endpoint.Address",
+                    ]
+                },
+                ":5439/dev",
+            ],
+        ]
+    }
+    endpoint = warehouse.endpoint
+    assert endpoint.port == REDSHIFT_PORT
+    assert endpoint.workgroup_name == "wh-warehouse-wg"
+    assert endpoint.secret is warehouse.secret
+    assert endpoint.secret_key is warehouse.key
+    assert endpoint.supports_data_api
+    assert warehouse.security_group is not None and warehouse.vpc is not None
+
+
+def test_existing_vpc_key_capacity_names_and_cidr_override():
+    stack = cdk.Stack(
+        make_app(), "Byo", env=cdk.Environment(account="111111111111", region="eu-west-1")
+    )
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Pub", subnet_type=ec2.SubnetType.PUBLIC)
+        ],
+        availability_zones=["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+    )
+    key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:eu-west-1:111111111111:key/k1")
+    Warehouse(
+        stack,
+        "Wh",
+        vpc=vpc,
+        encryption_key=key,
+        base_capacity=1024,
+        namespace_name="analytics",
+        workgroup_name="analytics-wg",
+        database="ml",
+        admin_username="loader",
+        firehose_cidr="52.19.239.192/27",
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 0)
+    template.resource_count_is("AWS::EC2::FlowLog", 0)
+    template.resource_count_is("AWS::EC2::VPCEndpoint", 1)
+    _, workgroup = only_resource(template, "AWS::RedshiftServerless::Workgroup")
+    assert workgroup["Properties"]["BaseCapacity"] == 1024
+    assert workgroup["Properties"]["WorkgroupName"] == "analytics-wg"
+    _, namespace = only_resource(template, "AWS::RedshiftServerless::Namespace")
+    assert namespace["Properties"]["KmsKeyId"] == "arn:aws:kms:eu-west-1:111111111111:key/k1"
+    assert namespace["Properties"]["DbName"] == "ml"
+    assert namespace["Properties"]["AdminUsername"] == "loader"
+
+
+def test_existing_vpc_without_endpoint_and_destroy_opt_in():
+    app = make_app(**{ALLOW_DESTROY_CONTEXT: True})
+    stack = cdk.Stack(app, "Dev", env=TEST_ENV)
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Pub", subnet_type=ec2.SubnetType.PUBLIC)
+        ],
+        availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
+    )
+    Warehouse(
+        stack,
+        "Wh",
+        vpc=vpc,
+        add_s3_gateway_endpoint=False,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::VPCEndpoint", 0)
+    _, namespace = only_resource(template, "AWS::RedshiftServerless::Namespace")
+    assert namespace["DeletionPolicy"] == "Delete"
+
+
+@pytest.mark.parametrize(
+    ("env", "kwargs", "error", "message"),
+    [
+        (None, {}, ValueError, "region is not resolved at synth time"),
+        (
+            cdk.Environment(account="111111111111", region="xx-east-9"),
+            {},
+            ValueError,
+            r"no Firehose CIDR block known for region 'xx-east-9'",
+        ),
+        (TEST_ENV, {"base_capacity": 10}, ValueError, r"base_capacity must be 4, .* got 10"),
+        (TEST_ENV, {"vpc": "vpc-123"}, TypeError, r"vpc must be an IVpc \(aws_ec2\), got str"),
+        (TEST_ENV, {"encryption_key": "alias/x"}, TypeError, r"encryption_key must be an IKey"),
+        (TEST_ENV, {"firehose_cidr": "52.70.63.192"}, ValueError, r"is not an IPv4 CIDR block"),
+        (
+            TEST_ENV,
+            {"firehose_cidr": "not-a-cidr"},
+            ValueError,
+            r"firehose_cidr 'not-a-cidr' is not",
+        ),
+        (
+            TEST_ENV,
+            {"namespace_name": "Bad_Name"},
+            ValueError,
+            r"namespace_name 'Bad_Name' must be",
+        ),
+        (TEST_ENV, {"database": "Dev"}, ValueError, r"database 'Dev' is not a valid Redshift name"),
+        (
+            TEST_ENV,
+            {"removal_policy": cdk.RemovalPolicy.DESTROY},
+            ValueError,
+            "removal_policy=DESTROY",
+        ),
+    ],
+)
+def test_bad_input(env, kwargs, error, message):
+    stack = cdk.Stack(make_app(), "Bad", env=env)
+    with pytest.raises(error, match=message):
+        Warehouse(stack, "Wh", **kwargs)
+
+
+def test_too_few_subnets_fail():
+    stack = cdk.Stack(make_app(), "Small", env=TEST_ENV)
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Pub", subnet_type=ec2.SubnetType.PUBLIC)
+        ],
+        availability_zones=["us-east-1a", "us-east-1b"],
+    )
+    with pytest.raises(ValueError, match=r"vpc_subnets selects 2 subnets; .* at least 3"):
+        Warehouse(stack, "Wh", vpc=vpc)
+
+
+def test_bring_your_own_endpoint_validation():
+    stack = cdk.Stack(make_app(), "Endpoint", env=TEST_ENV)
+    secret = secretsmanager.Secret.from_secret_name_v2(stack, "S", "redshift/loader")
+    endpoint = WarehouseEndpoint(
+        host="wg.111111111111.us-east-1.redshift-serverless.amazonaws.com",
+        database="dev",
+        secret=secret,
+    )
+    assert endpoint.jdbc_url == (
+        "jdbc:redshift://wg.111111111111.us-east-1.redshift-serverless.amazonaws.com:5439/dev"
+    )
+    assert not endpoint.supports_data_api
+    with pytest.raises(ValueError, match=r"WarehouseEndpoint.secret is required"):
+        WarehouseEndpoint(host="h", database="dev", secret=None)
+    with pytest.raises(TypeError, match=r"WarehouseEndpoint.secret must be an ISecret"):
+        WarehouseEndpoint(host="h", database="dev", secret="arn:aws:secretsmanager:...")
+    with pytest.raises(ValueError, match=r"WarehouseEndpoint.port must be ≤ 65535"):
+        WarehouseEndpoint(host="h", database="dev", secret=secret, port=70000)
+    with pytest.raises(ValueError, match=r"WarehouseEndpoint.host must be a host name"):
+        WarehouseEndpoint(host="", database="dev", secret=secret)
+    with pytest.raises(ValueError, match="give workgroup_name or cluster_identifier, not both"):
+        WarehouseEndpoint(
+            host="h", database="dev", secret=secret, workgroup_name="w", cluster_identifier="c"
+        )
