@@ -94,6 +94,9 @@ class LakeTable(Construct):
             ``{"projection.year.range": "2024,2030"}``. Default: none.
         description: Table description. Default: ``dataset.description``.
 
+    The table is deleted with its stack: it holds only metadata that this construct fully
+    defines (the objects stay in S3, and projection needs no stored partitions).
+
     Attributes:
         table: The ``CfnTable`` (Firehose Parquet conversion takes it).
         table_name: The table name.
