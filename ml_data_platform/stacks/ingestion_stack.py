@@ -18,6 +18,8 @@ from ml_data_platform.storage import DataLake
 from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
 
 RAW_ZONE = "raw"
+_FIREHOSE_CIDR_MAPPING = "@aws-cdk--aws-kinesisfirehose.CidrBlocks"  # "/" is stored as "--"
+"""Region → Firehose CIDR mapping that every L2 ``DeliveryStream`` adds for ``.connections``."""
 
 
 class IngestionStack(cdk.Stack):
@@ -121,6 +123,10 @@ class IngestionStack(cdk.Stack):
                 alarm_topic=self.alarm_topic,
                 removal_policy=removal_policy,
             )
+        # The mapping only serves DeliveryStream.connections (security-group ingress from
+        # Firehose, for VPC destinations); S3 delivery never reads it, and an unused mapping is
+        # cfn-lint W7001 in env-agnostic templates.
+        self.node.try_remove_child(_FIREHOSE_CIDR_MAPPING)
 
 
 def _construct_id(dataset_name: str) -> str:

@@ -168,6 +168,8 @@ class LakeDeliveryStream(Construct):
         self.key: kms.IKey = key
         self.source_key: kms.IKey | None = source_key or stream.encryption_key
 
+        if dataset is not None and not isinstance(dataset, Dataset):
+            raise TypeError(f"dataset must be a Dataset, got {type(dataset).__name__}")
         data_format = _resolve_format(data_format, dataset, parquet_table)
         parquet = data_format is DataFormat.PARQUET
         if parquet and compression is not None:
@@ -255,6 +257,13 @@ class LakeDeliveryStream(Construct):
             bucket.arn_for_objects(f"{p}*")
             for p in sorted({static_part(self.prefix), static_part(self.error_prefix)})
         ]
+        if parquet:
+            # The L2 refuses any S3 compression with conversion; state UNCOMPRESSED explicitly
+            # (the Parquet serializer compresses, SNAPPY by default).
+            cfn_stream: firehose.CfnDeliveryStream = self.delivery_stream.node.default_child  # type: ignore[assignment]
+            cfn_stream.add_property_override(
+                "ExtendedS3DestinationConfiguration.CompressionFormat", "UNCOMPRESSED"
+            )
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
@@ -425,8 +434,6 @@ def _resolve_prefixes(
     error_prefix: str | None,
     keys: list[str],
 ) -> tuple[str, str | None]:
-    if dataset is not None and not isinstance(dataset, Dataset):
-        raise TypeError(f"dataset must be a Dataset, got {type(dataset).__name__}")
     if layout is not None and not isinstance(layout, PartitionLayout):
         raise TypeError(f"layout must be a PartitionLayout, got {type(layout).__name__}")
     layout = layout or (dataset.layout if dataset is not None else None)
