@@ -26,6 +26,9 @@ DEFAULT_SCHEDULE = "cron(0 2 * * ? *)"
 """Daily at 02:00 UTC."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
 _TABLE_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# How cdk-nag renders an ARN's partition: the pseudo parameter (env-agnostic stacks) or the
+# literal partition (stacks whose region is known).
+_ARN_PREFIX = r"Resource::arn:(?:<AWS::Partition>|aws[a-z-]*)"
 
 
 class SchemaUpdateBehavior(Enum):
@@ -225,10 +228,8 @@ class LakeCrawler(Construct):
             self.policy,
             [
                 r"Resource::.*/" + "(" + "|".join(re.escape(p) for p in self.prefixes) + r")\*",
-                r"Resource::arn:<AWS::Partition>:glue:.*:table/"
-                + re.escape(database_name)
-                + r"/\*",
-                r"Resource::arn:<AWS::Partition>:logs:.*:log-group:/aws-glue/crawlers\*(:\*)?",
+                _ARN_PREFIX + r":glue:.*:table/" + re.escape(database_name) + r"/\*",
+                _ARN_PREFIX + r":logs:.*:log-group:/aws-glue/crawlers\*(:\*)?",
             ],
             "Scoped wildcards only: objects under the crawled prefixes (object keys are not "
             "known in advance), tables of this one zone database (the crawler creates them), "

@@ -36,6 +36,9 @@ class PlatformOptions:
     ml_role: iam.IRole | None = None
 
 
+DEFAULT_OPTIONS = PlatformOptions()
+
+
 class MlDataPlatform(Construct):
     """The data platform of one environment: storage, catalog, ingestion, warehouse stacks.
 
@@ -56,7 +59,7 @@ class MlDataPlatform(Construct):
         construct_id: str,
         *,
         settings: EnvironmentSettings,
-        options: PlatformOptions = PlatformOptions(),
+        options: PlatformOptions = DEFAULT_OPTIONS,
     ) -> None:
         super().__init__(scope, construct_id)
         policy = settings.removal.policy

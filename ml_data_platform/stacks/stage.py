@@ -16,7 +16,7 @@ from ml_data_platform.config import (
     all_environments,
 )
 from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
-from ml_data_platform.stacks.platform import MlDataPlatform, PlatformOptions
+from ml_data_platform.stacks.platform import DEFAULT_OPTIONS, MlDataPlatform, PlatformOptions
 
 LOCAL_ENVIRONMENT = "dev"
 
@@ -42,7 +42,7 @@ class MlDataPlatformStage(cdk.Stage):
         construct_id: str,
         *,
         settings: EnvironmentSettings,
-        options: PlatformOptions = PlatformOptions(),
+        options: PlatformOptions = DEFAULT_OPTIONS,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, env=settings.env, **kwargs)
@@ -75,7 +75,7 @@ def build_platform(
         raise ValueError(
             f"-c env={unknown[0]}: no such environment; defined: {sorted(environments)}"
         )
-    options = PlatformOptions()
+    options = DEFAULT_OPTIONS
     stages = []
     for name in env_names:
         settings = environments[name]

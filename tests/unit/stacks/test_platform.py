@@ -1,0 +1,192 @@
+"""The whole platform from cdk.json: both environments, nag-clean, pinned stateful IDs."""
+
+import copy
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from ml_data_platform.config import CONTEXT_KEY, settings_from_context
+from ml_data_platform.stacks import PipelineStack, build_platform
+from tests.conftest import CDK_CONTEXT, logical_ids, make_app, resources_of_type, synth_with_nag
+
+# Renaming a construct must fail here instead of replacing data on deploy.
+PINNED_STATEFUL_IDS = {
+    "storage": {
+        "AWS::KMS::Key": {"DataLakeKeyBF9D10AC"},
+        "AWS::S3::Bucket": {
+            "DataLakeAccessLogsBucketD1E72160",
+            "DataLakeRawZoneBucketC98FCD5D",
+            "DataLakeCuratedZoneBucket4033E605",
+            "DataLakeAnalyticsZoneBucket19A5549C",
+        },
+    },
+    "ingestion": {"AWS::Kinesis::Stream": {"ClickstreamStream7A92171B"}},
+    "catalog": {
+        "AWS::Glue::Database": {
+            "CatalogRawDatabaseCC29CEE7",
+            "CatalogCuratedDatabaseBB03A401",
+            "CatalogAnalyticsDatabaseAC5F19F3",
+        },
+        "AWS::Glue::Table": {"ClickstreamTable5E02BB9A"},
+        "AWS::S3::Bucket": {"AthenaResultsAccessLogsBucketB9E5EEB3", "AthenaResultsBucket4D67EE49"},
+    },
+}
+PINNED_WAREHOUSE_IDS = {
+    "AWS::RedshiftServerless::Namespace": {"WarehouseNamespace78ED5B58"},
+    "AWS::RedshiftServerless::Workgroup": {"WarehouseWorkgroup507BB996"},
+    "AWS::SecretsManager::Secret": {"WarehouseAdminSecret0B1DB325"},
+}
+
+
+@pytest.fixture(scope="module")
+def platform():
+    app = make_app()
+    stages = {stage.stage_name: stage for stage in build_platform(app, CDK_CONTEXT)}
+    report = synth_with_nag(app)
+    return stages, report
+
+
+def layers(stage):
+    platform = stage.platform
+    found = {
+        "storage": platform.storage,
+        "catalog": platform.catalog,
+        "ingestion": platform.ingestion,
+    }
+    if platform.warehouse is not None:
+        found["warehouse"] = platform.warehouse
+    return {name: Template.from_stack(stack) for name, stack in found.items()}
+
+
+def test_both_environments_synthesize_with_zero_unacknowledged_findings(platform):
+    stages, report = platform
+    assert sorted(stages) == ["Dev", "Prod"]
+    assert all(p["conclusion"] == "success" for p in report["pluginReports"])
+
+
+@pytest.mark.parametrize("stage_name", ["Dev", "Prod"])
+def test_stateful_logical_ids_are_pinned(platform, stage_name):
+    templates = layers(platform[0][stage_name])
+    for layer, expected in PINNED_STATEFUL_IDS.items():
+        for resource_type, ids in expected.items():
+            assert logical_ids(templates[layer], resource_type) == ids, (layer, resource_type)
+
+
+def test_prod_warehouse_ids_are_pinned(platform):
+    template = layers(platform[0]["Prod"])["warehouse"]
+    for resource_type, ids in PINNED_WAREHOUSE_IDS.items():
+        assert logical_ids(template, resource_type) == ids, resource_type
+
+
+def test_stack_names_termination_protection_and_tags(platform):
+    stages, _ = platform
+    dev, prod = stages["Dev"].platform, stages["Prod"].platform
+    assert dev.storage.stack_name == "mldp-dev-storage"
+    assert prod.warehouse.stack_name == "mldp-prod-warehouse"
+    assert dev.warehouse is None
+    assert prod.storage.termination_protection is True
+    assert dev.storage.termination_protection is False
+    key = next(iter(resources_of_type(Template.from_stack(prod.storage), "AWS::KMS::Key").values()))
+    tags = {t["Key"]: t["Value"] for t in key["Properties"]["Tags"]}
+    assert tags == {"ml-data-platform:environment": "prod", "ml-data-platform:project": "mldp"}
+
+
+def test_dev_opts_in_to_destroy_and_prod_retains(platform):
+    stages, _ = platform
+    dev = layers(stages["Dev"])["storage"]
+    prod = layers(stages["Prod"])["storage"]
+    for bucket in resources_of_type(dev, "AWS::S3::Bucket").values():
+        assert bucket["DeletionPolicy"] == "Delete"
+    for template in layers(stages["Prod"]).values():
+        for resource_type in ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Kinesis::Stream"):
+            for resource in resources_of_type(template, resource_type).values():
+                assert resource["DeletionPolicy"] == "Retain", resource_type
+    prod.resource_count_is("Custom::S3AutoDeleteObjects", 0)
+
+
+def test_prod_lands_parquet_and_dev_gzip_json(platform):
+    stages, _ = platform
+    dev = layers(stages["Dev"])["ingestion"]
+    prod = layers(stages["Prod"])["ingestion"]
+    (prod_stream,) = resources_of_type(prod, "AWS::KinesisFirehose::DeliveryStream").values()
+    prod_s3 = prod_stream["Properties"]["ExtendedS3DestinationConfiguration"]
+    assert "DataFormatConversionConfiguration" in prod_s3
+    assert prod_s3["BufferingHints"] == {"IntervalInSeconds": 300, "SizeInMBs": 128}
+    (dev_stream,) = resources_of_type(dev, "AWS::KinesisFirehose::DeliveryStream").values()
+    assert (
+        dev_stream["Properties"]["ExtendedS3DestinationConfiguration"]["CompressionFormat"]
+        == "GZIP"
+    )
+    (kinesis,) = resources_of_type(prod, "AWS::Kinesis::Stream").values()
+    assert kinesis["Properties"]["ShardCount"] == 4
+    assert kinesis["Properties"]["RetentionPeriodHours"] == 168
+
+
+def test_ml_consumer_reads_curated_and_analytics_and_queries(platform):
+    stages, _ = platform
+    catalog = layers(stages["Dev"])["catalog"]
+    roles = resources_of_type(catalog, "AWS::IAM::Role")
+    sagemaker = [
+        lid
+        for lid, r in roles.items()
+        if "sagemaker.amazonaws.com" in str(r["Properties"]["AssumeRolePolicyDocument"])
+    ]
+    assert len(sagemaker) == 1
+    policy = next(
+        p
+        for p in resources_of_type(catalog, "AWS::IAM::Policy").values()
+        if {"Ref": sagemaker[0]} in p["Properties"]["Roles"]
+    )
+    text = str(policy["Properties"]["PolicyDocument"])
+    assert "athena:StartQueryExecution" in text
+    assert "CuratedZoneBucket" in text and "AnalyticsZoneBucket" in text
+    assert "RawZoneBucket" not in text
+
+
+def test_env_context_selects_one_environment():
+    app = make_app(env="prod")
+    stages = build_platform(app, CDK_CONTEXT)
+    assert [s.stage_name for s in stages] == ["Prod"]
+    with pytest.raises(
+        ValueError, match=r"-c env=qa: no such environment; defined: \['dev', 'prod'\]"
+    ):
+        build_platform(make_app(env="qa"), CDK_CONTEXT)
+
+
+def test_local_emulator_build_retains_and_skips_bootstrap_rule():
+    app = make_app()
+    (stage,) = build_platform(app, CDK_CONTEXT, for_local_emulator=True)
+    template = Template.from_stack(stage.platform.storage).to_json()
+    assert "CheckBootstrapVersion" not in template.get("Rules", {})
+    assert all(
+        r.get("DeletionPolicy") == "Retain"
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::S3::Bucket"
+    )
+    assert not any(r["Type"].startswith("Custom::") for r in template["Resources"].values())
+
+
+def test_pipeline_deploys_dev_then_prod_after_approval():
+    context = copy.deepcopy(CDK_CONTEXT)
+    context[CONTEXT_KEY]["pipeline"] = {
+        "connection_arn": "arn:aws:codeconnections:us-east-1:111111111111:connection/abc",
+        "repository": "acme/ml-data-platform",
+        "account": "111111111111",
+        "region": "us-east-1",
+    }
+    app = make_app()
+    from ml_data_platform.config import pipeline_settings
+
+    stack = PipelineStack(app, "Pipeline", settings=pipeline_settings(context), context=context)
+    template = Template.from_stack(stack)
+    (pipeline,) = resources_of_type(template, "AWS::CodePipeline::Pipeline").values()
+    stages = [s["Name"] for s in pipeline["Properties"]["Stages"]]
+    assert stages[:3] == ["Source", "Build", "UpdatePipeline"]
+    assert stages.index("Dev") < stages.index("Prod")
+    prod = next(s for s in pipeline["Properties"]["Stages"] if s["Name"] == "Prod")
+    assert prod["Actions"][0]["ActionTypeId"]["Category"] == "Approval"
+    projects = str(resources_of_type(template, "AWS::CodeBuild::Project"))
+    assert "make test" in projects and "npx cdk synth --quiet" in projects
+    assert settings_from_context(context, "prod").warehouse.enabled
+    assert isinstance(stack, cdk.Stack)
