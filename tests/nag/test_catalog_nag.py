@@ -15,7 +15,7 @@ from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
 from ml_data_platform.datasets import Column, Dataset
 from ml_data_platform.stacks import StorageStack
 from ml_data_platform.stacks.catalog_stack import CatalogStack
-from tests.conftest import acknowledged_rules, make_app, synth_with_nag
+from tests.conftest import TEST_ENV, acknowledged_rules, make_app, synth_with_nag
 
 DATASETS = (Dataset("clicks", [Column("user_id", "string")]),)
 _STACK_OUTPUT = re.compile(
@@ -106,3 +106,22 @@ def test_destroy_opt_in_catalog_stack_passes_all_packs():
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )
     synth_with_nag(app)
+
+
+def test_catalog_stack_with_a_known_region_passes_all_packs():
+    # With env set, ARNs render with the literal partition ("arn:aws:...") in the findings.
+    app = make_app()
+    storage = StorageStack(app, "Storage", env=TEST_ENV)
+    CatalogStack(
+        app,
+        "Catalog",
+        data_lake=storage.data_lake,
+        datasets=DATASETS,
+        lake_formation=True,
+        env=TEST_ENV,
+    )
+    rules = {rule for rule, at in acknowledged_rules(synth_with_nag(app)) if "Crawler" in at}
+    assert (
+        "AwsSolutions-IAM5[Resource::arn:aws:logs:us-east-1:111111111111:log-group:/aws-glue/crawlers*]"
+        in rules
+    )
