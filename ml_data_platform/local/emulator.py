@@ -105,6 +105,23 @@ class MotoServer:
             self._log.close()
             self._log = None
 
+    @property
+    def pid(self) -> int:
+        """Process id of the running server."""
+        if self._process is None:
+            raise RuntimeError("MotoServer is not running: call start() or use it in a with block")
+        return self._process.pid
+
+    def detach(self) -> int:
+        """Leave the server running after this object is done with it (``stop()`` and the
+        ``with`` block no longer end it) and return its pid; the caller must end it later."""
+        pid = self.pid
+        self._process = None
+        if self._log is not None:
+            self._log.close()  # the server keeps its own descriptor of the (unlinked) log
+            self._log = None
+        return pid
+
     def client(self, service_name: str, **kwargs: Any) -> Any:
         """A boto3 client for ``service_name`` on this server (extra kwargs go to boto3)."""
         if self._session is None:
