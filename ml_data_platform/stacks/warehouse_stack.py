@@ -113,7 +113,8 @@ class WarehouseStack(cdk.Stack):
             removal_policy=removal_policy,
         )
         if self.table_setup is not None:
-            self.delivery.node.add_dependency(self.table_setup)
+            # Only the delivery stream waits for the table; its role and logs need not.
+            self.delivery.delivery_stream.node.add_dependency(self.table_setup)
 
     def _local_bucket(self, bucket: s3.IBucket, key: kms.IKey) -> s3.IBucket:
         """``bucket`` itself if it is in this stack; otherwise the same bucket imported through

@@ -27,7 +27,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance import acknowledge, skip_checkov
 from ml_data_platform.core.inputs import Kind, optional_kind
 from ml_data_platform.warehouse.ddl import RedshiftTable
 from ml_data_platform.warehouse.warehouse import Warehouse, WarehouseEndpoint
@@ -55,6 +55,10 @@ PROVIDER_FUNCTION_RULES = (
     "NIST.800.53.R5-LambdaInsideVPC",
     "PCI.DSS.321-LambdaInsideVPC",
 )
+
+
+# The same three findings in checkov: concurrency limit, DLQ, inside a VPC.
+PROVIDER_FUNCTION_CHECKOV = ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117")
 
 
 class RedshiftTableSetup(Construct):
@@ -204,3 +208,7 @@ class RedshiftTableSetup(Construct):
         provider = stack.node.try_find_child(AWS_CUSTOM_RESOURCE_SINGLETON_ID)
         if provider is not None:
             acknowledge(provider, PROVIDER_FUNCTION_RULES, CUSTOM_RESOURCE_REASON)
+            function = provider.node.default_child
+            if function is not None and not function.get_metadata("checkov"):
+                for check_id in PROVIDER_FUNCTION_CHECKOV:
+                    skip_checkov(function, check_id, CUSTOM_RESOURCE_REASON)

@@ -1,6 +1,5 @@
 """WarehouseStack: composition, pinned logical ids, snapshot, and the create_table switch."""
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
@@ -34,10 +33,10 @@ TABLE = RedshiftTable(
 def build(app, *, stack_id="Warehouse", **kwargs):
     """Storage + an imported stream (the streaming stack is another engineer's) + warehouse."""
     storage = StorageStack(app, "Storage", env=TEST_ENV)
-    source = cdk.Stack(app, "Source", env=TEST_ENV)
-    key = kms.Key.from_key_arn(source, "StreamKey", "arn:aws:kms:us-east-1:111111111111:key/s")
+    # Imports only (no resources), so they live in an existing stack.
+    key = kms.Key.from_key_arn(storage, "StreamKey", "arn:aws:kms:us-east-1:111111111111:key/s")
     stream = kinesis.Stream.from_stream_attributes(
-        source,
+        storage,
         "Stream",
         stream_arn="arn:aws:kinesis:us-east-1:111111111111:stream/clickstream",
         encryption_key=key,
@@ -110,7 +109,12 @@ def test_alarms_notify_an_encrypted_topic(built):
 
 def test_snapshot(built):
     _, template = built
-    assert_matches_snapshot("warehouse_stack", template)
+    # The provider Lambda's code asset hash changes with the CDK version: mask it.
+    raw = template.to_json()
+    for resource in raw["Resources"].values():
+        if resource["Type"] == "AWS::Lambda::Function":
+            resource["Properties"]["Code"]["S3Key"] = "<asset-hash>.zip"
+    assert_matches_snapshot("warehouse_stack", Template.from_json(raw))
 
 
 def test_without_table_creation_there_is_no_custom_resource():

@@ -200,6 +200,12 @@ def test_table_setup_calls_data_api_with_scoped_policy(built):
     }
     _, function = only_resource(template, "AWS::Lambda::Function")
     assert "LoggingConfig" in function["Properties"]
+    assert [skip["id"] for skip in function["Metadata"]["checkov"]["skip"]] == [
+        "CKV_AWS_115",
+        "CKV_AWS_116",
+        "CKV_AWS_117",
+    ]
+    template.resource_count_is("AWS::IAM::Policy", 0)  # the provider adds nothing inline
 
 
 def test_options_jsonpaths_uncompressed_no_backup_topic_and_single_statement():
