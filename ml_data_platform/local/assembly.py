@@ -22,7 +22,7 @@ HOW_TO_SYNTHESIZE = (
     "Synthesize for the emulator: cdk.DefaultStackSynthesizer("
     "generate_bootstrap_version_rule=False), App(analytics_reporting=False), RETAIN "
     "instead of auto_delete_objects, and no Lambda-backed custom resources or Lambda "
-    "assets (build_platform(app, env_names, for_local_emulator=True) does this)."
+    'assets (build_platform(app, context, ["dev"], for_local_emulator=True) does this).'
 )
 
 
