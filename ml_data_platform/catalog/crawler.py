@@ -18,8 +18,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from ml_data_platform.catalog._nag import acknowledge_wildcards
 from ml_data_platform.catalog.data_catalog import DataCatalog
+from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 
 DEFAULT_SCHEDULE = "cron(0 2 * * ? *)"
@@ -224,17 +224,17 @@ class LakeCrawler(Construct):
                 delete_behavior=delete_behavior,
             ),
         )
-        acknowledge_wildcards(
+        acknowledge_policy_wildcards(
             self.policy,
-            [
-                r"Resource::.*/" + "(" + "|".join(re.escape(p) for p in self.prefixes) + r")\*",
-                _ARN_PREFIX + r":glue:.*:table/" + re.escape(database_name) + r"/\*",
-                _ARN_PREFIX + r":logs:.*:log-group:/aws-glue/crawlers\*(:\*)?",
-            ],
             "Scoped wildcards only: objects under the crawled prefixes (object keys are not "
             "known in advance), tables of this one zone database (the crawler creates them), "
             "and the /aws-glue/crawlers* log groups Glue names per role and security "
             "configuration.",
+            patterns=[
+                r"Resource::.*/" + "(" + "|".join(re.escape(p) for p in self.prefixes) + r")\*",
+                _ARN_PREFIX + r":glue:.*:table/" + re.escape(database_name) + r"/\*",
+                _ARN_PREFIX + r":logs:.*:log-group:/aws-glue/crawlers\*(:\*)?",
+            ],
         )
         configuration = {
             "Version": 1.0,

@@ -13,8 +13,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lakeformation as lakeformation
 from constructs import Construct
 
-from ml_data_platform.catalog._nag import acknowledge_wildcards
 from ml_data_platform.catalog.data_catalog import DataCatalog, camel
+from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.names import validate_glue_name
 
@@ -99,12 +99,12 @@ class LakeFormationAccess(Construct):
             policy = iam.ManagedPolicy(
                 self, "RegistrationPolicy", roles=[role], statements=statements
             )
-            acknowledge_wildcards(
+            acknowledge_policy_wildcards(
                 policy,
-                [r"Resource::.*/\*"],
                 "Lake Formation vends credentials for any object of the registered zone "
                 "buckets (that is what registering a location means); the wildcard is limited "
                 "to those buckets' objects.",
+                patterns=[r"Resource::.*/\*"],
             )
             registration_role = role
         self.role = registration_role

@@ -11,6 +11,8 @@ or resource, or ``service:*``) are never acknowledged: they raise instead.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -22,22 +24,40 @@ from ml_data_platform.compliance.nag import acknowledge
 IAM5 = "AwsSolutions-IAM5"
 
 
-def acknowledge_policy_wildcards(policy: IConstruct, reason: str) -> None:
-    """Acknowledge every IAM5 finding of ``policy`` (an ``iam.Policy``/``ManagedPolicy`` or its
-    ``CfnPolicy``/``CfnManagedPolicy``) with ``reason``, once its document is final."""
+def acknowledge_policy_wildcards(
+    policy: IConstruct, reason: str, *, patterns: Sequence[str] | None = None
+) -> None:
+    """Acknowledge the IAM5 findings of ``policy`` (an ``iam.Policy``/``ManagedPolicy`` or its
+    ``CfnPolicy``/``CfnManagedPolicy``) with ``reason``, once its document is final.
+
+    ``patterns``: regular expressions over ``Action::<action>``/``Resource::<flattened ARN>``;
+    only findings that fully match one are acknowledged. Default: every finding except full
+    wildcards.
+    """
     cfn_policy = policy if isinstance(policy, cdk.CfnResource) else policy.node.default_child
-    cfn_policy.node.add_validation(_AcknowledgeWildcards(cfn_policy, reason))
+    compiled = None if patterns is None else [re.compile(p) for p in patterns]
+    cfn_policy.node.add_validation(_AcknowledgeWildcards(policy, cfn_policy, reason, compiled))
 
 
 @jsii.implements(IValidation)
 class _AcknowledgeWildcards:
-    def __init__(self, cfn_policy: cdk.CfnResource, reason: str) -> None:
+    def __init__(
+        self,
+        target: IConstruct,
+        cfn_policy: cdk.CfnResource,
+        reason: str,
+        patterns: list[re.Pattern] | None,
+    ) -> None:
+        self._target = target
         self._policy = cfn_policy
         self._reason = reason
+        self._patterns = patterns
 
     def validate(self) -> list[str]:
         document = cdk.Stack.of(self._policy).resolve(self._policy.policy_document)
         findings = wildcard_findings(document)
+        if self._patterns is not None:
+            findings = [f for f in findings if any(p.fullmatch(f) for p in self._patterns)]
         broad = [
             f
             for f in findings
@@ -45,7 +65,7 @@ class _AcknowledgeWildcards:
         ]
         if broad:
             return [f"refusing to acknowledge full wildcards {broad} on {self._policy.node.path}"]
-        acknowledge(self._policy, [f"{IAM5}[{f}]" for f in findings], self._reason)
+        acknowledge(self._target, [f"{IAM5}[{f}]" for f in findings], self._reason)
         return []
 
 

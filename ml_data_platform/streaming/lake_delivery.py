@@ -10,9 +10,7 @@ KMS encryption context is the bucket ARN).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import Any
 
 import aws_cdk as cdk
 import jsii
@@ -29,6 +27,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct, IValidation
 
 from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance.wildcards import flatten_reference
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.datasets import DataFormat, Dataset
@@ -497,33 +496,10 @@ class _AcknowledgeObjectWildcards:
             stack = cdk.Stack.of(self._policy)
             findings = sorted(
                 {
-                    f"AwsSolutions-IAM5[Resource::{_flatten(stack.resolve(arn))}]"
+                    f"AwsSolutions-IAM5[Resource::{flatten_reference(stack.resolve(arn))}]"
                     for arn in self._object_arns
                 }
             )
             acknowledge(self._policy, findings, IAM5_REASON)
             self._done = True
         return []
-
-
-def _flatten(node: Any) -> str:
-    """A resolved CloudFormation value flattened the way cdk-nag names findings
-    (``utils/flatten-cfn-reference`` in cdk-nag)."""
-    if node is None:
-        return ""
-    if isinstance(node, str):
-        return node.replace("${", "<").replace("}", ">")
-    if isinstance(node, dict):
-        if node.get("Fn::Join"):
-            delimiter, items = node["Fn::Join"]
-            return delimiter.join(_flatten(item) for item in items)
-        if node.get("Fn::Sub"):
-            return _flatten(node["Fn::Sub"])
-        if node.get("Fn::GetAtt"):
-            resource, attribute = node["Fn::GetAtt"]
-            return f"<{_flatten(resource)}.{_flatten(attribute)}>"
-        if node.get("Fn::ImportValue"):
-            return _flatten(node["Fn::ImportValue"])
-        if node.get("Ref"):
-            return f"<{_flatten(node['Ref'])}>"
-    return json.dumps(node, separators=(",", ":"), ensure_ascii=False)

@@ -5,11 +5,11 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
 
+from ml_data_platform.compliance.wildcards import flatten_reference as _flatten
 from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
 from ml_data_platform.storage import DataLake
 from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
-from ml_data_platform.streaming.lake_delivery import _flatten
 from tests.conftest import acknowledged_rules, make_app, synth_with_nag
 from tests.unit.stacks.test_ingestion_stack import CLICKS, FEATURES, PAGE_VIEWS, lake_stack
 

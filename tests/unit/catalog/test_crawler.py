@@ -17,7 +17,7 @@ from ml_data_platform.catalog import (
     SchemaUpdateBehavior,
     validate_glue_cron,
 )
-from ml_data_platform.catalog._nag import wildcard_findings
+from ml_data_platform.compliance.wildcards import wildcard_findings
 from ml_data_platform.storage import DataLake
 from tests.conftest import TEST_ENV, make_app, only_resource
 
@@ -165,7 +165,8 @@ def test_prefix_scoped_crawler_lists_with_a_prefix_condition_and_may_delete(buil
 
 def test_wildcard_findings_are_the_scoped_ones(built):
     _, _, _, default, _, _ = built
-    findings = wildcard_findings(default.policy)
+    cfn_policy = default.policy.node.default_child
+    findings = wildcard_findings(cdk.Stack.of(cfn_policy).resolve(cfn_policy.policy_document))
     assert len(findings) == 4
     assert all("*" in f for f in findings)
     assert not any(f in {"Resource::*", "Action::*"} for f in findings)
