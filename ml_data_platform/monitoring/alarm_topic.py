@@ -41,7 +41,11 @@ class AlarmTopic(Construct):
         if email is not None and not _EMAIL.match(email):
             raise ValueError(f"email {email!r} is not an e-mail address")
         self.topic = sns.Topic(
-            self, "Topic", master_key=encryption_key, enforce_ssl=True, display_name="ml-data-platform alarms"
+            self,
+            "Topic",
+            master_key=encryption_key,
+            enforce_ssl=True,
+            display_name="ml-data-platform alarms",
         )
         if email:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))

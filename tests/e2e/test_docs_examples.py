@@ -21,7 +21,7 @@ def test_documented_examples_run(page, tmp_path, monkeypatch):
     namespace: dict = {"__name__": f"docs_example_{page.stem}"}
     for index, block in enumerate(python_blocks(page)):
         code = compile(block, f"{page.relative_to(ROOT)}[block {index}]", "exec")
-        exec(code, namespace)  # noqa: S102 - running our own documentation is the point
+        exec(code, namespace)
 
 
 def test_docs_have_examples_for_every_construct_page():
