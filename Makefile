@@ -68,7 +68,7 @@ test: lint unit gates ## All tests and policy gates (what CI runs)
 
 .PHONY: diff
 diff: install ## cdk diff against the target account (needs AWS credentials)
-	$(CDK) diff $(CDK_ARGS)
+	$(CDK) diff -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: deploy
 deploy: install ## cdk deploy every stack of ENV (needs AWS credentials and cdk bootstrap)

@@ -91,6 +91,8 @@ def skip_checkov(resource: cdk.CfnResource, check_id: str, reason: str) -> None:
     if len(reason.strip()) < MIN_REASON_LENGTH:
         raise ValueError(f"checkov skip {check_id} on '{resource.node.path}' needs a reason")
     metadata = resource.get_metadata("checkov") or {"skip": []}
+    if any(skip["id"] == check_id for skip in metadata["skip"]):
+        return
     metadata["skip"].append({"id": check_id, "comment": reason})
     resource.add_metadata("checkov", metadata)
 

@@ -79,6 +79,8 @@ class AccessLogsBucket(Construct):
             "(SSE-KMS destinations are not supported), so the logs are encrypted with SSE-S3.",
         )
         acknowledge(self.bucket, S3_REPLICATION, REPLICATION_REASON)
+        if policy == cdk.RemovalPolicy.DESTROY:
+            _skip_checkov_on_auto_delete_provider(self)
         skip_checkov(
             self.bucket.node.default_child,
             "CKV_AWS_18",
@@ -151,6 +153,8 @@ class DataLakeBucket(Construct):
         )
         if event_bridge_enabled:
             _enable_event_bridge(self.bucket)
+        if policy == cdk.RemovalPolicy.DESTROY:
+            _skip_checkov_on_auto_delete_provider(self)
         self._deny_other_encryption()
         acknowledge(self.bucket, S3_REPLICATION, REPLICATION_REASON)
 
@@ -229,6 +233,24 @@ class DataLakeBucket(Construct):
                     }
                 },
             )
+        )
+
+
+_AUTO_DELETE_PROVIDER = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
+
+
+def _skip_checkov_on_auto_delete_provider(scope: Construct) -> None:
+    """CDK's auto-delete provider (only with the DESTROY opt-in) is CDK's own Lambda."""
+    provider = cdk.Stack.of(scope).node.try_find_child(_AUTO_DELETE_PROVIDER)
+    handler = provider.node.try_find_child("Handler") if provider else None
+    if handler is None:
+        return
+    for check_id in ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"):
+        skip_checkov(
+            handler,
+            check_id,
+            "CDK's auto-delete-objects handler runs only when a stack with the explicit "
+            "DESTROY opt-in is deleted; it needs no VPC, DLQ or reserved concurrency.",
         )
 
 
