@@ -28,6 +28,7 @@ from constructs import Construct, IValidation
 
 from ml_data_platform.compliance import acknowledge
 from ml_data_platform.compliance.wildcards import flatten_reference
+from ml_data_platform.core.firehose import firehose_role
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.datasets import DataFormat, Dataset
@@ -203,20 +204,13 @@ class LakeDeliveryStream(Construct):
             retention=log_retention,
             removal_policy=policy,
         )
-        stack = cdk.Stack.of(self)
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal(
-                "firehose.amazonaws.com",
-                conditions={"StringEquals": {"sts:ExternalId": stack.account}},
-            ),
-            description=f"Firehose delivery into {self.prefix} (least privilege)",
+        self.role = firehose_role(
+            self, "Role", description=f"Firehose delivery into {self.prefix} (least privilege)"
         )
         # The L2 destination and source would grant read/write on the whole bucket, every
         # action on the keys and write on the whole log group: give them a view of the role
         # that ignores grants, and attach the scoped policy below instead.
-        firehose_role = self.role.without_policy_updates()
+        restricted_role = self.role.without_policy_updates()
 
         processors: list[firehose.IDataProcessor] = []
         if keys:
@@ -232,7 +226,7 @@ class LakeDeliveryStream(Construct):
             )
         destination = firehose.S3Bucket(
             bucket,
-            role=firehose_role,
+            role=restricted_role,
             data_output_prefix=self.prefix,
             error_output_prefix=self.error_prefix,
             compression=None if parquet else (compression or firehose.Compression.GZIP),
@@ -250,7 +244,7 @@ class LakeDeliveryStream(Construct):
             delivery_stream_name=delivery_stream_name,
             source=firehose.KinesisStreamSource(stream),
             destination=destination,
-            role=firehose_role,
+            role=restricted_role,
         )
         object_arns = [
             bucket.arn_for_objects(f"{p}*")

@@ -33,6 +33,7 @@ from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge
 from ml_data_platform.core import limits
+from ml_data_platform.core.firehose import firehose_role
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.warehouse.ddl import RedshiftTable
@@ -188,14 +189,8 @@ class WarehouseDeliveryStream(Construct):
         )
         backup_log = self.log_group.add_stream("BackupLogStream", log_stream_name=BACKUP_LOG_STREAM)
 
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal(
-                "firehose.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            ),
-            description=f"Firehose delivery of {table.qualified_name} into Redshift",
+        self.role = firehose_role(
+            self, "Role", description=f"Firehose delivery of {table.qualified_name} into Redshift"
         )
         self.policy = iam.ManagedPolicy(
             self,

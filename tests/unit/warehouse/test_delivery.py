@@ -152,7 +152,7 @@ def test_role_is_least_privilege(built):
     )
     trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Principal"] == {"Service": "firehose.amazonaws.com"}
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "111111111111"}}
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": "111111111111"}}
     template.resource_count_is("AWS::IAM::Policy", 0)
 
 
