@@ -53,6 +53,7 @@ from ml_data_platform.warehouse import (
     Warehouse,
     WarehouseDeliveryStream,
     WarehouseEndpoint,
+    warehouse_staging_rule,
 )
 
 __version__ = "0.1.0"
@@ -109,4 +110,5 @@ __all__ = [
     "enable_compliance_checks",
     "settings_from_context",
     "shards_for_throughput",
+    "warehouse_staging_rule",
 ]

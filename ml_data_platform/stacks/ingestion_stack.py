@@ -14,10 +14,9 @@ from ml_data_platform.core.inputs import Kind, optional_kind
 from ml_data_platform.core.limits import KINESIS_MIN_RETENTION_HOURS
 from ml_data_platform.datasets import DataFormat, Dataset, datasets_by_name
 from ml_data_platform.planning.sizing import StreamMode
-from ml_data_platform.storage import DataLake
+from ml_data_platform.storage import RAW, DataLake
 from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
 
-RAW_ZONE = "raw"
 _FIREHOSE_CIDR_MAPPING = "@aws-cdk--aws-kinesisfirehose.CidrBlocks"  # "/" is stored as "--"
 """Region → Firehose CIDR mapping that every L2 ``DeliveryStream`` adds for ``.connections``."""
 
@@ -79,7 +78,7 @@ class IngestionStack(cdk.Stack):
         unknown = sorted(set(tables) - set(by_name))
         if unknown:
             raise ValueError(f"parquet_tables names unknown datasets {unknown}")
-        raw = data_lake.zone(RAW_ZONE)
+        raw = data_lake.zone(RAW)
         if alarm_topic is None:
             self.alarm_topic: sns.ITopic = sns.Topic(
                 self,

@@ -17,7 +17,8 @@ from ml_data_platform.stacks.catalog_stack import CatalogStack
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
 from ml_data_platform.stacks.storage_stack import StorageStack
 from ml_data_platform.stacks.warehouse_stack import WarehouseStack
-from ml_data_platform.storage import DEFAULT_ZONES, DataLakeZone
+from ml_data_platform.storage import DEFAULT_ZONES, RAW, DataLakeZone
+from ml_data_platform.warehouse import warehouse_staging_rule
 from ml_data_platform.warehouse.from_dataset import redshift_table_for
 
 
@@ -149,8 +150,14 @@ class MlDataPlatform(Construct):
 
 
 def _zones(settings: EnvironmentSettings) -> tuple[DataLakeZone, ...]:
-    """The default zones with the environment's lifecycle presets applied."""
-    return tuple(
-        DataLakeZone(zone.name, settings.lifecycle.get(zone.name, zone.lifecycle), zone.ml_readable)
-        for zone in DEFAULT_ZONES
-    )
+    """The default zones with the environment's lifecycle presets applied; with the warehouse
+    on, the raw zone also expires what Firehose stages for Redshift."""
+    zones = []
+    for zone in DEFAULT_ZONES:
+        lifecycle = DataLakeZone(
+            zone.name, settings.lifecycle.get(zone.name, zone.lifecycle)
+        ).resolved_lifecycle()
+        if zone.name == RAW and settings.warehouse.enabled:
+            lifecycle = lifecycle.with_rules(warehouse_staging_rule())
+        zones.append(DataLakeZone(zone.name, lifecycle, zone.ml_readable))
+    return tuple(zones)

@@ -13,7 +13,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
-from ml_data_platform.storage import DataLake
+from ml_data_platform.storage import RAW, DataLake
 from ml_data_platform.warehouse import (
     RedshiftTable,
     RedshiftTableSetup,
@@ -21,7 +21,7 @@ from ml_data_platform.warehouse import (
     WarehouseDeliveryStream,
 )
 
-RAW_ZONE = "raw"
+MISSING_STAGING_RULE_WARNING = "ml-data-platform:warehouseStagingNotExpired"
 
 
 class WarehouseStack(cdk.Stack):
@@ -34,7 +34,8 @@ class WarehouseStack(cdk.Stack):
         stream: The source Kinesis stream (e.g. ``IngestionStream.stream``).
         stream_key: The stream's KMS key (e.g. ``IngestionStream.key``).
         data_lake: The lake: staging and backup go to its ``raw`` zone, with its key; the
-            warehouse uses the same key.
+            warehouse uses the same key. Give the raw zone ``warehouse_staging_rule()`` in its
+            lifecycle (a synth warning says so otherwise).
         table: The target table.
         base_capacity: Base RPUs. Default: 8.
         vpc: VPC for the workgroup. Default: a new one (see ``Warehouse``).
@@ -73,7 +74,7 @@ class WarehouseStack(cdk.Stack):
         if not isinstance(data_lake, DataLake):
             raise TypeError(f"data_lake must be a DataLake, got {type(data_lake).__name__}")
         optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
-        raw = data_lake.zone(RAW_ZONE)
+        raw = data_lake.zone(RAW)
         self.warehouse = Warehouse(
             self,
             "Warehouse",
@@ -112,6 +113,13 @@ class WarehouseStack(cdk.Stack):
             alarm_topic=self.alarm_topic,
             removal_policy=removal_policy,
         )
+        if raw.lifecycle.expiration_days(self.delivery.staging_prefix) is None:
+            cdk.Annotations.of(self.delivery).add_warning_v2(
+                MISSING_STAGING_RULE_WARNING,
+                f"the raw zone's lifecycle does not expire '{self.delivery.staging_prefix}': "
+                "Firehose never deletes the files it stages for COPY; add "
+                "warehouse_staging_rule() to the raw zone's lifecycle (MlDataPlatform does)",
+            )
         if self.table_setup is not None:
             # Only the delivery stream waits for the table; its role and logs need not.
             self.delivery.delivery_stream.node.add_dependency(self.table_setup)

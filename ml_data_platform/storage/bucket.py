@@ -111,6 +111,7 @@ class DataLakeBucket(Construct):
     Attributes:
         bucket: The ``aws_s3.Bucket``.
         key: The KMS key that encrypts it.
+        lifecycle: The validated ``Lifecycle`` applied to it.
     """
 
     def __init__(
@@ -132,7 +133,7 @@ class DataLakeBucket(Construct):
         self.node.set_context(_LOGS_USE_BUCKET_POLICY_FLAG, True)
         optional_kind(encryption_key, Kind.KEY, "encryption_key")
         optional_kind(access_logs_bucket, Kind.BUCKET, "access_logs_bucket")
-        lifecycle = (lifecycle or Lifecycle.preset(LifecyclePreset.STANDARD)).validate(
+        self.lifecycle = (lifecycle or Lifecycle.preset(LifecyclePreset.STANDARD)).validate(
             f"bucket '{self.node.path}'"
         )
         policy = resolve_removal_policy(self, removal_policy)
@@ -149,7 +150,7 @@ class DataLakeBucket(Construct):
             **_secure_bucket_defaults(policy, versioned=versioned),
             server_access_logs_bucket=access_logs_bucket,
             server_access_logs_prefix=access_logs_prefix or f"{construct_id}/",
-            lifecycle_rules=lifecycle.to_cdk(),
+            lifecycle_rules=self.lifecycle.to_cdk(),
         )
         if event_bridge_enabled:
             _enable_event_bridge(self.bucket)

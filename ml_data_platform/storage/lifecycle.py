@@ -277,14 +277,21 @@ class Lifecycle:
         unfiltered = [r for r in self.rules if r.prefix is None and not r.tags]
         return sorted((t for r in unfiltered for t in r.transitions), key=lambda t: t.after_days)
 
-    def expiration_days(self) -> int | None:
-        """Expiration of current versions for the whole bucket, if any."""
+    def expiration_days(self, key_prefix: str | None = None) -> int | None:
+        """Earliest expiration of current versions for the whole bucket or, with ``key_prefix``,
+        for every object under it (rules whose prefix contains it; tag filters excluded)."""
         days = [
             r.expire_after_days
             for r in self.rules
-            if r.prefix is None and not r.tags and r.expire_after_days
+            if r.expire_after_days
+            and not r.tags
+            and (r.prefix is None or (key_prefix is not None and key_prefix.startswith(r.prefix)))
         ]
         return min(days) if days else None
+
+    def with_rules(self, *rules: LifecycleRule) -> Lifecycle:
+        """A copy with ``rules`` appended (validate the result before use)."""
+        return Lifecycle((*self.rules, *rules))
 
 
 class LifecyclePreset(Enum):

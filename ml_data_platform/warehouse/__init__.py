@@ -8,7 +8,11 @@ from ml_data_platform.warehouse.ddl import (
     quote_identifier,
     validate_identifier,
 )
-from ml_data_platform.warehouse.delivery import CopyFormat, WarehouseDeliveryStream
+from ml_data_platform.warehouse.delivery import (
+    CopyFormat,
+    WarehouseDeliveryStream,
+    warehouse_staging_rule,
+)
 from ml_data_platform.warehouse.network import (
     FIREHOSE_REDSHIFT_CIDR_BY_REGION,
     REDSHIFT_PORT,
@@ -37,4 +41,5 @@ __all__ = [
     "quote_identifier",
     "validate_base_capacity",
     "validate_identifier",
+    "warehouse_staging_rule",
 ]

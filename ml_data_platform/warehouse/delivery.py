@@ -3,7 +3,8 @@
 Firehose buffers records into an intermediate S3 prefix, then runs
 ``COPY <schema.table> (<columns>) FROM <manifest> ... <copy options>`` against the warehouse,
 with the credentials it reads from the Secrets Manager secret. It never deletes the staged files:
-the bucket needs an expiration rule on the staging prefix (see ``staging_prefix``).
+the bucket needs an expiration rule on the staging prefix: ``warehouse_staging_rule()``, which
+``MlDataPlatform`` adds to the raw zone (``WarehouseStack`` warns when the rule is missing).
 
 Sources:
 - https://docs.aws.amazon.com/firehose/latest/APIReference/API_RedshiftDestinationConfiguration.html
@@ -16,10 +17,10 @@ Sources:
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 import aws_cdk as cdk
-import cdk_nag
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -32,10 +33,12 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
 from ml_data_platform.core import limits
 from ml_data_platform.core.firehose import firehose_role
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
 from ml_data_platform.core.removal import resolve_removal_policy
+from ml_data_platform.storage.lifecycle import LifecycleRule
 from ml_data_platform.warehouse.ddl import RedshiftTable
 from ml_data_platform.warehouse.warehouse import Warehouse, WarehouseEndpoint
 
@@ -43,6 +46,7 @@ DEFAULT_RETRY_SECONDS = 3_600
 STAGING_PREFIX_ROOT = "warehouse-staging"
 BACKUP_PREFIX_ROOT = "warehouse-backup"
 STAGING_EXPIRATION_DAYS = 7
+STAGING_RULE_ID = "warehouse-staging"
 DESTINATION_LOG_STREAM = "RedshiftDelivery"
 BACKUP_LOG_STREAM = "S3Backup"
 DEFAULT_FRESHNESS_ALARM_SECONDS = 1_800
@@ -67,6 +71,22 @@ ALARM_ACTION_RULES = (
     "HIPAA.Security-CloudWatchAlarmAction",
     "NIST.800.53.R5-CloudWatchAlarmAction",
 )
+
+
+def warehouse_staging_rule(expire_after_days: int = STAGING_EXPIRATION_DAYS) -> LifecycleRule:
+    """The lifecycle rule that deletes what Firehose stages for Redshift (it never does).
+
+    Covers every table's staging prefix (``warehouse-staging/``): current versions expire after
+    ``expire_after_days`` (default 7: a COPY is retried for at most two hours), and the
+    noncurrent versions that expiration leaves in a versioned bucket one day later. The
+    ``warehouse-backup/`` copy of every record is kept (it follows the zone's own rules).
+    """
+    return LifecycleRule(
+        id=STAGING_RULE_ID,
+        prefix=f"{STAGING_PREFIX_ROOT}/",
+        expire_after_days=expire_after_days,
+        noncurrent_expire_after_days=1,
+    )
 
 
 class CopyFormat(Enum):
@@ -208,7 +228,14 @@ class WarehouseDeliveryStream(Construct):
                 log_streams=[DESTINATION_LOG_STREAM, BACKUP_LOG_STREAM],
             ),
         )
-        _acknowledge_prefix_wildcards(self.policy, [self.staging_prefix, self.backup_prefix])
+        acknowledge_policy_wildcards(
+            self.policy,
+            IAM5_REASON,
+            patterns=[
+                rf"Resource::.+/{re.escape(prefix)}\*"
+                for prefix in (self.staging_prefix, self.backup_prefix)
+            ],
+        )
 
         def s3_config(
             prefix: str, log_stream: str
@@ -279,14 +306,6 @@ class WarehouseDeliveryStream(Construct):
     @property
     def delivery_stream_name(self) -> str:
         return self.delivery_stream.ref
-
-    @property
-    def staging_lifecycle_hint(self) -> str:
-        """The lifecycle rule the bucket owner should add (Firehose never deletes staged files)."""
-        return (
-            f'LifecycleRule(id="warehouse-staging", prefix="{self.staging_prefix}", '
-            f"expire_after_days={STAGING_EXPIRATION_DAYS})"
-        )
 
     def metric(self, metric_name: str, statistic: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
@@ -448,19 +467,3 @@ def _role_statements(
             )
         )
     return statements
-
-
-def _acknowledge_prefix_wildcards(policy: iam.ManagedPolicy, prefixes: list[str]) -> None:
-    """Acknowledge AwsSolutions-IAM5 for exactly the ``<bucket>/<prefix>*`` resources.
-
-    cdk-nag reports one finding per wildcard resource (``AwsSolutions-IAM5[Resource::...]``),
-    and its id embeds the rendered bucket ARN (a logical id, or a cross-stack reference). The
-    pack itself computes those ids here; any wildcard that is not one of ``prefixes`` stays
-    unacknowledged and fails synthesis.
-    """
-    report = cdk_nag.AwsSolutionsChecks().validate_scope(policy.node.default_child)
-    expected = tuple(f"/{prefix}*]" for prefix in prefixes)
-    for violation in report.violations:
-        rule = violation.rule_name
-        if rule.startswith("AwsSolutions-IAM5[Resource::") and rule.endswith(expected):
-            acknowledge(policy, rule, IAM5_REASON)

@@ -4,7 +4,7 @@ the expected acknowledgements."""
 import pytest
 
 from tests.conftest import acknowledged_rules, make_app, synth_with_nag
-from tests.unit.stacks.test_warehouse_stack import build
+from tests.unit.stacks.test_warehouse_stack import ZONES_WITH_STAGING_RULE, build
 
 PROVIDER = "Warehouse/AWS679f53fac002430cb0da5b7982bd2287"
 EXPECTED = {
@@ -49,7 +49,7 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def report():
     app = make_app()
-    build(app)
+    build(app, zones=ZONES_WITH_STAGING_RULE)
     return synth_with_nag(app)
 
 

@@ -105,6 +105,28 @@ def test_dev_opts_in_to_destroy_and_prod_retains(platform):
     prod.resource_count_is("Custom::S3AutoDeleteObjects", 0)
 
 
+def raw_zone_rules(stage):
+    storage = layers(stage)["storage"]
+    raw = resources_of_type(storage, "AWS::S3::Bucket")["DataLakeRawZoneBucketC98FCD5D"]
+    return {rule["Id"]: rule for rule in raw["Properties"]["LifecycleConfiguration"]["Rules"]}
+
+
+def test_with_the_warehouse_the_raw_zone_expires_staged_files(platform):
+    stages, _ = platform
+    rules = raw_zone_rules(stages["Prod"])
+    assert rules["warehouse-staging"] == {
+        "Id": "warehouse-staging",
+        "Prefix": "warehouse-staging/",
+        "ExpirationInDays": 7,
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+        "Status": "Enabled",
+    }
+    assert "archive-tiering" in rules and "hygiene" in rules  # the zone's own rules stay
+    staging = stages["Prod"].platform.warehouse.delivery.staging_prefix
+    assert staging.startswith(rules["warehouse-staging"]["Prefix"])
+    assert "warehouse-staging" not in raw_zone_rules(stages["Dev"])  # no warehouse in dev
+
+
 def test_prod_lands_parquet_and_dev_gzip_json(platform):
     stages, _ = platform
     dev = layers(stages["Dev"])["ingestion"]

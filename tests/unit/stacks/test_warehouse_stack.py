@@ -3,11 +3,17 @@
 import pytest
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from ml_data_platform.stacks.storage_stack import StorageStack
 from ml_data_platform.stacks.warehouse_stack import WarehouseStack
-from ml_data_platform.warehouse import RedshiftColumn, RedshiftTable, RedshiftType
+from ml_data_platform.storage import DEFAULT_ZONES, RAW, DataLakeZone
+from ml_data_platform.warehouse import (
+    RedshiftColumn,
+    RedshiftTable,
+    RedshiftType,
+    warehouse_staging_rule,
+)
 from tests.conftest import (
     TEST_ENV,
     assert_matches_snapshot,
@@ -29,10 +35,18 @@ TABLE = RedshiftTable(
     sort_keys=["event_time"],
 )
 
+# The default zones, with the raw zone expiring what Firehose stages (as MlDataPlatform does).
+ZONES_WITH_STAGING_RULE = tuple(
+    DataLakeZone(zone.name, zone.resolved_lifecycle().with_rules(warehouse_staging_rule()), False)
+    if zone.name == RAW
+    else zone
+    for zone in DEFAULT_ZONES
+)
 
-def build(app, *, stack_id="Warehouse", **kwargs):
+
+def build(app, *, stack_id="Warehouse", zones=DEFAULT_ZONES, **kwargs):
     """Storage + an imported stream (the streaming stack is another engineer's) + warehouse."""
-    storage = StorageStack(app, "Storage", env=TEST_ENV)
+    storage = StorageStack(app, "Storage", env=TEST_ENV, zones=zones)
     # Imports only (no resources), so they live in an existing stack.
     key = kms.Key.from_key_arn(storage, "StreamKey", "arn:aws:kms:us-east-1:111111111111:key/s")
     stream = kinesis.Stream.from_stream_attributes(
@@ -151,3 +165,18 @@ def test_wrong_kinds_fail_clearly():
             data_lake=storage.data_lake.zone("raw").bucket,
             table=TABLE,
         )
+
+
+STAGING_WARNING = Match.string_like_regexp(
+    r"does not expire 'warehouse-staging/public/clickstream_events/'.*warehouse_staging_rule\(\)"
+)
+
+
+def test_warns_when_the_raw_zone_keeps_staged_files_forever(built):
+    stack, _ = built  # default zones: the raw zone's ARCHIVE lifecycle never expires
+    Annotations.from_stack(stack).has_warning("/Warehouse/Delivery", STAGING_WARNING)
+
+
+def test_no_warning_once_the_raw_zone_expires_the_staging_prefix():
+    stack = build(make_app(), zones=ZONES_WITH_STAGING_RULE)
+    Annotations.from_stack(stack).has_no_warning("*", STAGING_WARNING)

@@ -179,6 +179,26 @@ def test_storage_schedule_ignores_filtered_rules():
     assert lifecycle.storage_schedule() == [Transition(SC.STANDARD_IA, 30)]
 
 
+def test_expiration_for_a_key_prefix_takes_the_earliest_covering_rule():
+    lifecycle = Lifecycle.preset(LifecyclePreset.LOGS).with_rules(
+        LifecycleRule("tmp", prefix="tmp/", expire_after_days=3),
+        LifecycleRule("tagged", tags={"scratch": "yes"}, expire_after_days=1),
+    )
+    assert lifecycle.expiration_days("tmp/a/b/") == 3  # tmp rule beats the bucket-wide 365
+    assert lifecycle.expiration_days("data/") == 365  # only the bucket-wide rule covers it
+    assert lifecycle.expiration_days() == 365  # prefix rules never count for the whole bucket
+    assert Lifecycle.preset(LifecyclePreset.ARCHIVE).expiration_days("tmp/") is None
+
+
+def test_with_rules_appends_and_duplicate_ids_are_rejected():
+    base = Lifecycle.preset(LifecyclePreset.STANDARD)
+    extended = base.with_rules(LifecycleRule("tmp", prefix="tmp/", expire_after_days=3))
+    assert [r.id for r in extended.rules] == ["hygiene", "tmp"]
+    assert [r.id for r in base.rules] == ["hygiene"]  # the original is unchanged
+    with pytest.raises(ValueError, match=r"duplicate rule ids \['hygiene'\]"):
+        base.with_rules(LifecycleRule("hygiene", expire_after_days=3)).validate(OWNER)
+
+
 def test_to_cdk_maps_storage_classes_and_days():
     cdk_rule = rule((SC.STANDARD_IA, 30), (SC.GLACIER_IR, 90), expire_after_days=400).to_cdk()
     assert [t.storage_class.value for t in cdk_rule.transitions] == ["STANDARD_IA", "GLACIER_IR"]

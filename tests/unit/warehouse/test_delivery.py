@@ -9,6 +9,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
+from ml_data_platform.storage import Lifecycle
 from ml_data_platform.warehouse import (
     CopyFormat,
     RedshiftColumn,
@@ -16,6 +17,7 @@ from ml_data_platform.warehouse import (
     RedshiftTableSetup,
     WarehouseDeliveryStream,
     WarehouseEndpoint,
+    warehouse_staging_rule,
 )
 from tests.conftest import TEST_ENV, make_app, only_resource, resources_of_type
 
@@ -106,11 +108,6 @@ def test_staging_and_backup_prefixes(built):
         }
         assert config["BufferingHints"] == {"IntervalInSeconds": 300, "SizeInMBs": 5}
         assert config["CloudWatchLoggingOptions"]["Enabled"] is True
-    delivery = built[1]
-    assert delivery.staging_lifecycle_hint == (
-        'LifecycleRule(id="warehouse-staging", prefix="warehouse-staging/ml/events/", '
-        "expire_after_days=7)"
-    )
 
 
 def test_role_is_least_privilege(built):
@@ -290,3 +287,25 @@ def test_table_setup_needs_a_data_api_target_and_a_log_key():
     assert ddl["Resource"] == "arn:aws:redshift:us-east-1:111111111111:cluster:c1"
     _, custom = only_resource(template, "Custom::AWS")
     assert '"ClusterIdentifier":"c1"' in custom["Properties"]["Create"]
+
+
+def test_staging_rule_expires_every_tables_staging_prefix_but_not_the_backup(built):
+    delivery = built[1]
+    rule = warehouse_staging_rule()
+    assert (rule.id, rule.prefix, rule.expire_after_days, rule.noncurrent_expire_after_days) == (
+        "warehouse-staging",
+        "warehouse-staging/",
+        7,
+        1,
+    )
+    lifecycle = Lifecycle((rule,)).validate("test")
+    assert lifecycle.expiration_days(delivery.staging_prefix) == 7
+    assert lifecycle.expiration_days(delivery.backup_prefix) is None
+    assert lifecycle.expiration_days() is None  # the rest of the bucket is untouched
+
+
+def test_staging_rule_days_are_validated():
+    with pytest.raises(
+        ValueError, match=r"rule 'warehouse-staging': expire_after_days must be ≥ 1"
+    ):
+        Lifecycle((warehouse_staging_rule(0),)).validate("zone 'raw'")
