@@ -81,9 +81,12 @@ def acknowledge(construct: IConstruct, rules: str | Iterable[str], reason: str) 
             f"acknowledgement reason {reason!r} on '{construct.node.path}' must explain why the "
             f"finding is safe (≥ {MIN_REASON_LENGTH} characters)"
         )
-    validations = cdk.Validations.of(construct)
-    for rule in [rules] if isinstance(rules, str) else rules:
-        validations.acknowledge(cdk.Acknowledgment(id=_acknowledgement_id(rule), reason=reason))
+    acknowledgements = [
+        cdk.Acknowledgment(id=_acknowledgement_id(rule), reason=reason)
+        for rule in ([rules] if isinstance(rules, str) else rules)
+    ]
+    if acknowledgements:
+        cdk.Validations.of(construct).acknowledge(*acknowledgements)
 
 
 def skip_checkov(resource: cdk.CfnResource, check_id: str, reason: str) -> None:

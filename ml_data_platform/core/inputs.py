@@ -32,7 +32,9 @@ class Kind(Enum):
 
 def require_kind(value: Any, kind: Kind, prop: str) -> Any:
     """Return ``value`` if it is an object of ``kind``; raise ``TypeError`` naming ``prop``."""
-    if not hasattr(value, kind.attribute) or isinstance(value, (str, bytes)):
+    # The class first: on a jsii object, reading the attribute is a call into Node.
+    has_attribute = hasattr(type(value), kind.attribute) or hasattr(value, kind.attribute)
+    if not has_attribute or isinstance(value, (str, bytes)):
         raise TypeError(
             f"{prop} must be an {kind.label}, got {type(value).__name__}: {value!r:.80}"
         )
