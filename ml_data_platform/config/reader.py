@@ -34,6 +34,10 @@ class Reader:
         """Whether ``key`` is present (and not null)."""
         return self._value.get(key) is not None
 
+    def is_object(self, key: str) -> bool:
+        """Whether the value at ``key`` is an object (for keys that take a name or an object)."""
+        return isinstance(self._value.get(key), Mapping)
+
     def required(self, key: str, kind: type[T]) -> T:
         value = self._get(key, _MISSING)
         if value is _MISSING:
@@ -43,6 +47,16 @@ class Reader:
     def optional(self, key: str, kind: type[T], default: T) -> T:
         value = self._get(key, None)
         return default if value is None else self._typed(key, value, kind)
+
+    def integer(self, key: str, default: T, *, minimum: int, maximum: int | None = None) -> int | T:
+        """An optional integer at ``key`` within the inclusive bounds; the error gives the rule."""
+        value = self.optional(key, int, None)
+        if value is None:
+            return default
+        if value < minimum or (maximum is not None and value > maximum):
+            rule = f"≥ {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+            raise ConfigError(f"{self.at(key)}: must be {rule}, got {value}")
+        return value
 
     def child(self, key: str, *, required: bool = False) -> Reader:
         """A reader for the object at ``key`` (an empty one when absent and optional)."""

@@ -7,7 +7,8 @@ Context layout (key ``ml-data-platform``)::
      "pipeline": {...PipelineSettings...}}            # optional
 
 Every key except ``environments.<name>.datasets`` has a default; unknown keys, missing
-required keys and wrong types raise ``ConfigError`` naming the key path.
+required keys, wrong types and values outside the service limits (``core/limits.py``) raise
+``ConfigError`` naming the key path.
 """
 
 from __future__ import annotations
@@ -22,20 +23,26 @@ import aws_cdk as cdk
 from ml_data_platform.config.reader import ConfigError, Reader
 from ml_data_platform.core.limits import (
     FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
+    FIREHOSE_MAX_BUFFER_INTERVAL_SECONDS,
+    FIREHOSE_MAX_BUFFER_SIZE_MIB,
+    FIREHOSE_MIN_BUFFER_INTERVAL_SECONDS,
+    FIREHOSE_MIN_BUFFER_SIZE_MIB,
     FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION,
+    KINESIS_MAX_RETENTION_HOURS,
     KINESIS_MIN_RETENTION_HOURS,
 )
-from ml_data_platform.core.names import validate_slug
+from ml_data_platform.core.names import validate_glue_name, validate_slug
 from ml_data_platform.datasets import Column, DataFormat, Dataset, datasets_by_name
 from ml_data_platform.planning.sizing import StreamMode
 from ml_data_platform.storage.layout import PartitionGranularity
-from ml_data_platform.storage.lifecycle import LifecyclePreset
+from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
 from ml_data_platform.storage.zones import ANALYTICS, CURATED, RAW
+from ml_data_platform.warehouse.warehouse import DEFAULT_BASE_CAPACITY_RPUS, validate_base_capacity
 
 CONTEXT_KEY = "ml-data-platform"
 ENV_CONTEXT_KEY = "env"
 DEFAULT_PROJECT = "mldp"
-DEFAULT_BASE_CAPACITY_RPUS = 8
+_PRESET_NAMES = "/".join(p.value for p in LifecyclePreset)
 
 
 class Removal(Enum):
@@ -71,12 +78,11 @@ class StreamSettings:
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    """Firehose settings. Default: 300 s / 64 MiB buffers, JSON + GZIP, no dynamic partitions."""
+    """Firehose settings. Default: 300 s / 64 MiB buffers, JSON + GZIP."""
 
     buffer_interval_seconds: int = FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS
     buffer_size_mib: int = FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION
     format: DeliveryFormat = DeliveryFormat.JSON_GZIP
-    dynamic_partitioning: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ class EnvironmentSettings:
     removal: Removal = Removal.RETAIN
     stream: StreamSettings = field(default_factory=StreamSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
-    lifecycle: Mapping[str, LifecyclePreset] = field(default_factory=dict)
+    lifecycle: Mapping[str, LifecyclePreset | Lifecycle] = field(default_factory=dict)
     warehouse: WarehouseSettings = field(default_factory=WarehouseSettings)
     alarm_email: str | None = None
 
@@ -180,22 +186,25 @@ def pipeline_settings(context: Mapping[str, Any]) -> PipelineSettings | None:
 
 def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings:
     reader.wrap("name", lambda: validate_slug(name, "environment name"))
-    delivery = _delivery(reader.child("delivery"))
+    delivery_reader = reader.child("delivery")
+    delivery = _delivery(delivery_reader)
     datasets = tuple(_dataset(r, delivery.format) for r in reader.readers("datasets"))
     if not datasets:
         raise ConfigError(f"{reader.at('datasets')}: missing required key (at least one dataset)")
     reader.wrap("datasets", lambda: datasets_by_name(datasets))
+    _check_parquet_buffer(delivery_reader, delivery.buffer_size_mib, datasets)
+    region = reader.optional("region", str, None)
     settings = EnvironmentSettings(
         name=name,
         project=project,
         datasets=datasets,
         account=reader.optional("account", str, None),
-        region=reader.optional("region", str, None),
+        region=region,
         removal=reader.convert("removal", Removal, Removal.RETAIN, "'retain' or 'destroy'"),
         stream=_stream(reader.child("stream")),
         delivery=delivery,
         lifecycle=_lifecycle(reader.child("lifecycle")),
-        warehouse=_warehouse(reader.child("warehouse"), datasets),
+        warehouse=_warehouse(reader.child("warehouse"), datasets, region),
         alarm_email=reader.optional("alarm_email", str, None),
     )
     reader.done()
@@ -204,14 +213,22 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
 
 def _stream(reader: Reader) -> StreamSettings:
     modes = "/".join(m.value for m in StreamMode)
+    defaults = StreamSettings()
     settings = StreamSettings(
-        mode=reader.convert("mode", StreamMode, StreamMode.ON_DEMAND, f"one of {modes}"),
-        shard_count=reader.optional("shard_count", int, None),
-        retention_hours=reader.optional("retention_hours", int, KINESIS_MIN_RETENTION_HOURS),
+        mode=reader.convert("mode", StreamMode, defaults.mode, f"one of {modes}"),
+        shard_count=reader.integer("shard_count", None, minimum=1),
+        retention_hours=reader.integer(
+            "retention_hours",
+            defaults.retention_hours,
+            minimum=KINESIS_MIN_RETENTION_HOURS,
+            maximum=KINESIS_MAX_RETENTION_HOURS,
+        ),
     )
     reader.done()
     if settings.shard_count is not None and settings.mode is StreamMode.ON_DEMAND:
         raise ConfigError(f"{reader.at('shard_count')}: only valid with mode 'provisioned'")
+    if settings.shard_count is None and settings.mode is StreamMode.PROVISIONED:
+        raise ConfigError(f"{reader.at('shard_count')}: required with mode 'provisioned'")
     return settings
 
 
@@ -219,31 +236,66 @@ def _delivery(reader: Reader) -> DeliverySettings:
     formats = "/".join(f.value for f in DeliveryFormat)
     defaults = DeliverySettings()
     settings = DeliverySettings(
-        buffer_interval_seconds=reader.optional(
-            "buffer_interval_seconds", int, defaults.buffer_interval_seconds
+        buffer_interval_seconds=reader.integer(
+            "buffer_interval_seconds",
+            defaults.buffer_interval_seconds,
+            minimum=FIREHOSE_MIN_BUFFER_INTERVAL_SECONDS,
+            maximum=FIREHOSE_MAX_BUFFER_INTERVAL_SECONDS,
         ),
-        buffer_size_mib=reader.optional("buffer_size_mib", int, defaults.buffer_size_mib),
+        buffer_size_mib=reader.integer(
+            "buffer_size_mib",
+            defaults.buffer_size_mib,
+            minimum=FIREHOSE_MIN_BUFFER_SIZE_MIB,
+            maximum=FIREHOSE_MAX_BUFFER_SIZE_MIB,
+        ),
         format=reader.convert("format", DeliveryFormat, defaults.format, f"one of {formats}"),
-        dynamic_partitioning=reader.optional("dynamic_partitioning", bool, False),
     )
     reader.done()
     return settings
 
 
-def _lifecycle(reader: Reader) -> dict[str, LifecyclePreset]:
-    presets = "/".join(p.value for p in LifecyclePreset)
-    result = {
-        zone: reader.convert(zone, LifecyclePreset, None, f"a lifecycle preset ({presets})")
-        for zone in (RAW, CURATED, ANALYTICS)
-    }
+def _check_parquet_buffer(reader: Reader, size_mib: int, datasets: tuple[Dataset, ...]) -> None:
+    """Firehose's Parquet conversion needs ``FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION``."""
+    parquet = [d.name for d in datasets if d.data_format is DataFormat.PARQUET]
+    if parquet and size_mib < FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION:
+        raise ConfigError(
+            f"{reader.at('buffer_size_mib')}: must be ≥ "
+            f"{FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION} with Parquet (datasets {parquet}), "
+            f"got {size_mib}"
+        )
+
+
+def _lifecycle(reader: Reader) -> dict[str, LifecyclePreset | Lifecycle]:
+    result = {zone: _zone_lifecycle(reader, zone) for zone in (RAW, CURATED, ANALYTICS)}
     reader.done()
-    return {zone: preset for zone, preset in result.items() if preset is not None}
+    return {zone: lifecycle for zone, lifecycle in result.items() if lifecycle is not None}
 
 
-def _warehouse(reader: Reader, datasets: tuple[Dataset, ...]) -> WarehouseSettings:
+def _zone_lifecycle(reader: Reader, zone: str) -> LifecyclePreset | Lifecycle | None:
+    """A preset name, or ``{"preset": name, "expire_after_days": n}`` for an expiring preset."""
+    expected = f"a lifecycle preset ({_PRESET_NAMES})"
+    if not reader.is_object(zone):
+        return reader.convert(zone, LifecyclePreset, None, expected)
+    child = reader.child(zone)
+    child.required("preset", str)  # absent or not a string: the usual messages
+    preset = child.convert("preset", LifecyclePreset, None, expected)
+    days = child.integer("expire_after_days", None, minimum=1)
+    child.done()
+    return child.wrap(
+        "expire_after_days",
+        lambda: Lifecycle.preset(preset, expire_after_days=days).validate(f"zone '{zone}'"),
+    )
+
+
+def _warehouse(
+    reader: Reader, datasets: tuple[Dataset, ...], region: str | None
+) -> WarehouseSettings:
+    rpus = reader.optional("base_capacity_rpus", int, DEFAULT_BASE_CAPACITY_RPUS)
     settings = WarehouseSettings(
         enabled=reader.optional("enabled", bool, False),
-        base_capacity_rpus=reader.optional("base_capacity_rpus", int, DEFAULT_BASE_CAPACITY_RPUS),
+        base_capacity_rpus=reader.wrap(
+            "base_capacity_rpus", lambda: validate_base_capacity(rpus, region)
+        ),
         table=reader.optional("table", str, None),
         dataset=reader.optional("dataset", str, None),
     )
@@ -259,35 +311,30 @@ def _warehouse(reader: Reader, datasets: tuple[Dataset, ...]) -> WarehouseSettin
 def _dataset(reader: Reader, default_format: DeliveryFormat) -> Dataset:
     granularities = "/".join(g.name.lower() for g in PartitionGranularity)
     name = reader.required("name", str)
-    columns = []
-    for column in reader.readers("columns"):
-        columns.append(
-            column.wrap(
-                "name",
-                lambda c=column: Column(
-                    c.required("name", str),
-                    c.required("type", str),
-                    c.optional("comment", str, None),
-                ),
-            )
-        )
-        column.done()
-    dataset = reader.wrap(
-        "name",
-        lambda: Dataset(
-            name=name,
-            columns=tuple(columns),
-            granularity=reader.convert(
-                "granularity",
-                lambda v: PartitionGranularity[v.upper()],
-                PartitionGranularity.HOUR,
-                f"one of {granularities}",
-            ),
-            data_format=reader.convert(
-                "format", DeliveryFormat, default_format, "one of json-gzip/parquet"
-            ).data_format,
-            description=reader.optional("description", str, None),
-        ),
+    reader.wrap("name", lambda: validate_slug(name, "dataset name"))
+    columns = tuple(_column(r) for r in reader.readers("columns"))
+    granularity = reader.convert(
+        "granularity",
+        lambda v: PartitionGranularity[v.upper()],
+        PartitionGranularity.HOUR,
+        f"one of {granularities}",
     )
+    data_format = reader.convert(
+        "format", DeliveryFormat, default_format, "one of json-gzip/parquet"
+    ).data_format
+    description = reader.optional("description", str, None)
     reader.done()
-    return dataset
+    # Only column rules are left (at least one, unique, not a partition key).
+    return reader.wrap(
+        "columns", lambda: Dataset(name, columns, granularity, data_format, description)
+    )
+
+
+def _column(reader: Reader) -> Column:
+    name = reader.required("name", str)
+    type_text = reader.required("type", str)
+    comment = reader.optional("comment", str, None)
+    reader.done()
+    reader.wrap("name", lambda: validate_glue_name(name, "column name"))
+    # The name is valid, so what Column rejects is the type.
+    return reader.wrap("type", lambda: Column(name, type_text, comment))

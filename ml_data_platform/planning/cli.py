@@ -18,6 +18,12 @@ from ml_data_platform.planning.profile import (
 )
 from ml_data_platform.planning.sizing import StreamMode
 
+DYNAMIC_PARTITIONING_NOTE = (
+    "note: the context does not turn on dynamic partitioning (it needs partition keys and a "
+    "Glue table partitioned by them); its buffering allows for it: use "
+    "LakeDeliveryStream(partition_keys=...) in code"
+)
+
 
 def register(subparsers: Any) -> None:
     """Add the ``plan`` sub-command to an ``argparse`` sub-parsers object."""
@@ -110,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: cannot write {args.write_context}: {error}", file=sys.stderr)
             return 1
         print(f"\ncontext for environment '{args.env}' written to {args.write_context}")
+        if profile.dynamic_partitioning:
+            print(DYNAMIC_PARTITIONING_NOTE)
     return 0
 
 

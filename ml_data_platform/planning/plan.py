@@ -54,7 +54,9 @@ class Plan:
         return DeliveryFormat.PARQUET if self.profile.parquet else DeliveryFormat.JSON_GZIP
 
     def to_context(self, env_name: str) -> dict[str, Any]:
-        """The cdk.json ``context`` entry for environment ``env_name``."""
+        """The cdk.json ``context`` entry for environment ``env_name``, in the shape
+        ``config.settings_from_context`` reads. Dynamic partitioning only shapes the buffering:
+        it needs partition keys and a matching table, so it is not a config key."""
         validate_slug(env_name, "env_name")
         stream: dict[str, Any] = {"mode": self.stream.mode.value}
         if self.stream.shard_count is not None:
@@ -66,11 +68,16 @@ class Plan:
                 "buffer_interval_seconds": self.buffering.interval_seconds,
                 "buffer_size_mib": self.buffering.size_mib,
                 "format": self.delivery_format.value,
-                "dynamic_partitioning": self.profile.dynamic_partitioning,
             },
-            "lifecycle": {zone.value: self.lifecycle_presets[zone].value for zone in Zone},
+            "lifecycle": {zone.value: self._lifecycle_context(zone) for zone in Zone},
         }
         return {CONTEXT_KEY: {"environments": {env_name: environment}}}
+
+    def _lifecycle_context(self, zone: Zone) -> str | dict[str, Any]:
+        """The preset name, or ``{"preset", "expire_after_days"}`` when the zone expires data."""
+        preset = self.lifecycle_presets[zone].value
+        days = _expire_after_days(self.profile, zone)
+        return preset if days is None else {"preset": preset, "expire_after_days": days}
 
 
 def plan(profile: WorkloadProfile, *, months: int = 12, prices: PriceTable | None = None) -> Plan:
@@ -96,9 +103,14 @@ def plan(profile: WorkloadProfile, *, months: int = 12, prices: PriceTable | Non
     presets = {zone: profile.zone_access[zone].preset for zone in Zone}
     lifecycles = {
         zone: Lifecycle.preset(
-            preset, expire_after_days=profile.retention_days if zone is Zone.RAW else None
+            preset, expire_after_days=_expire_after_days(profile, zone)
         ).validate(f"the {zone.value} zone")
         for zone, preset in presets.items()
     }
     costs = estimate_costs(profile, lifecycles, months, prices, stream=stream, buffering=buffering)
     return Plan(profile, stream, buffering, MappingProxyType(presets), costs)
+
+
+def _expire_after_days(profile: WorkloadProfile, zone: Zone) -> int | None:
+    """``retention_days`` applies to the raw zone only."""
+    return profile.retention_days if zone is Zone.RAW else None

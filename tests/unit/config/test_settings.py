@@ -14,7 +14,7 @@ from ml_data_platform.config import (
 )
 from ml_data_platform.datasets import DataFormat
 from ml_data_platform.planning.sizing import StreamMode
-from ml_data_platform.storage import LifecyclePreset
+from ml_data_platform.storage import Lifecycle, LifecyclePreset
 from tests.conftest import CDK_CONTEXT
 
 MINIMAL = {
@@ -62,6 +62,15 @@ def test_lifecycle_presets_are_read_by_zone():
     assert settings.lifecycle == {"raw": LifecyclePreset.LOGS}
 
 
+def test_a_zone_preset_can_expire_data():
+    lifecycle = {"raw": {"preset": "archive", "expire_after_days": 400}, "curated": "standard"}
+    settings = settings_from_context(with_env(lifecycle=lifecycle), "dev")
+    assert settings.lifecycle == {
+        "raw": Lifecycle.preset(LifecyclePreset.ARCHIVE, expire_after_days=400),
+        "curated": LifecyclePreset.STANDARD,
+    }
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -107,11 +116,11 @@ def test_lifecycle_presets_are_read_by_zone():
         ),
         (
             {"datasets": [{"name": "e", "columns": [{"name": "id", "type": "text"}]}]},
-            "environments.dev.datasets[0].columns[0].name: type of column 'id' 'text' is not a Glue/Hive type",
+            "environments.dev.datasets[0].columns[0].type: type of column 'id' 'text' is not a Glue/Hive type",
         ),
         (
             {"datasets": [{"name": "e", "columns": [{"name": "year", "type": "int"}]}]},
-            "environments.dev.datasets[0].name: dataset 'e': columns ['year'] clash with the partition keys",
+            "environments.dev.datasets[0].columns: dataset 'e': columns ['year'] clash with the partition keys",
         ),
         (
             {
@@ -161,3 +170,145 @@ def test_pipeline_settings_are_optional_and_validated():
     context["ml-data-platform"]["pipeline"]["repository"] = "no-slash"
     with pytest.raises(ConfigError, match=r"pipeline\.repository: 'no-slash' must be 'owner/name'"):
         pipeline_settings(context)
+
+
+PARQUET_EVENTS = [
+    {"name": "events", "format": "parquet", "columns": [{"name": "id", "type": "string"}]}
+]
+GLUE_TYPES = (
+    "['bigint', 'binary', 'boolean', 'date', 'double', 'float', 'int', 'integer', 'smallint', "
+    "'string', 'timestamp', 'tinyint'], decimal(p,s), char(n), varchar(n), array<T>, map<K,V> or "
+    "struct<name:T,...>"
+)
+RPU_RULE = (
+    "base_capacity must be 4, a multiple of 8 from 8 to 512, or a multiple of 32 up to 1024 "
+    "(only in ['eu-central-1', 'eu-west-1', 'us-east-1', 'us-east-2', 'us-west-2']) RPUs"
+)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"stream": {"retention_hours": 23}},
+            "stream.retention_hours: must be from 24 to 8760, got 23",
+        ),
+        (
+            {"stream": {"retention_hours": 8761}},
+            "stream.retention_hours: must be from 24 to 8760, got 8761",
+        ),
+        (
+            {"stream": {"mode": "provisioned", "shard_count": 0}},
+            "stream.shard_count: must be ≥ 1, got 0",
+        ),
+        (
+            {"stream": {"mode": "provisioned"}},
+            "stream.shard_count: required with mode 'provisioned'",
+        ),
+        (
+            {"delivery": {"buffer_size_mib": 0}},
+            "delivery.buffer_size_mib: must be from 1 to 128, got 0",
+        ),
+        (
+            {"delivery": {"buffer_size_mib": 129}},
+            "delivery.buffer_size_mib: must be from 1 to 128, got 129",
+        ),
+        (
+            {"delivery": {"buffer_interval_seconds": -1}},
+            "delivery.buffer_interval_seconds: must be from 0 to 900, got -1",
+        ),
+        (
+            {"delivery": {"buffer_interval_seconds": 901}},
+            "delivery.buffer_interval_seconds: must be from 0 to 900, got 901",
+        ),
+        (
+            {"delivery": {"buffer_size_mib": 32, "format": "parquet"}},
+            "delivery.buffer_size_mib: must be ≥ 64 with Parquet (datasets ['events']), got 32",
+        ),
+        (
+            {"delivery": {"buffer_size_mib": 63}, "datasets": PARQUET_EVENTS},
+            "delivery.buffer_size_mib: must be ≥ 64 with Parquet (datasets ['events']), got 63",
+        ),
+        (
+            {"warehouse": {"base_capacity_rpus": 12}},
+            f"warehouse.base_capacity_rpus: {RPU_RULE}, got 12",
+        ),
+        (
+            {"region": "ap-south-1", "warehouse": {"base_capacity_rpus": 1024}},
+            f"warehouse.base_capacity_rpus: {RPU_RULE}, got 1024; region 'ap-south-1' allows "
+            "at most 512",
+        ),
+        (
+            {"lifecycle": {"raw": {"preset": "archive", "expire_after_days": 0}}},
+            "lifecycle.raw.expire_after_days: must be ≥ 1, got 0",
+        ),
+        (
+            {"lifecycle": {"raw": {"preset": "archive", "expire_after_days": 100}}},
+            "lifecycle.raw.expire_after_days: lifecycle for zone 'raw', rule 'archive-tiering': "
+            "expire_after_days (100) must be after the last transition (DEEP_ARCHIVE at day 180)",
+        ),
+        (
+            {"lifecycle": {"raw": {"expire_after_days": 400}}},
+            "lifecycle.raw.preset: missing required key",
+        ),
+        (
+            {"lifecycle": {"raw": {"preset": "cold"}}},
+            "lifecycle.raw.preset: 'cold' is not a lifecycle preset "
+            "(archive/intelligent-tiering/infrequent-access/logs/standard)",
+        ),
+        (
+            {"lifecycle": {"raw": {"preset": "archive", "days": 400}}},
+            "lifecycle.raw: unknown keys ['days']; allowed: ['expire_after_days', 'preset']",
+        ),
+        (
+            {"delivery": {"dynamic_partitioning": True}},
+            "delivery: unknown keys ['dynamic_partitioning']; allowed: "
+            "['buffer_interval_seconds', 'buffer_size_mib', 'format']",
+        ),
+        (
+            {
+                "datasets": [
+                    {
+                        "name": "events",
+                        "columns": [
+                            {"name": "id", "type": "string"},
+                            {"name": "at", "type": "timestamp"},
+                            {"name": "price", "type": "decimal(10;2)"},
+                        ],
+                    }
+                ]
+            },
+            "datasets[0].columns[2].type: type of column 'price' 'decimal(10;2)' is not a "
+            f"Glue/Hive type: use one of {GLUE_TYPES}",
+        ),
+        (
+            {"datasets": [{"name": "events", "columns": [{"name": "Id", "type": "string"}]}]},
+            "datasets[0].columns[0].name: column name 'Id' is not a valid Glue/Athena name: use "
+            "lowercase letters, digits and '_', starting with a letter (at most 255 characters)",
+        ),
+        (
+            {"datasets": [{"name": "events"}]},
+            "datasets[0].columns: dataset 'events': columns must list at least one column",
+        ),
+    ],
+)
+def test_out_of_range_values_name_the_key_path_the_value_and_the_rule(overrides, message):
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(with_env(**overrides), "dev")
+    assert str(error.value) == f"ml-data-platform.environments.dev.{message}"
+
+
+def test_limits_are_inclusive():
+    settings = settings_from_context(
+        with_env(
+            stream={"mode": "provisioned", "shard_count": 1, "retention_hours": 8760},
+            delivery={"buffer_size_mib": 128, "buffer_interval_seconds": 0},
+            warehouse={"base_capacity_rpus": 4},
+        ),
+        "dev",
+    )
+    assert settings.stream.retention_hours == 8760
+    assert settings.stream.shard_count == 1
+    assert settings.delivery.buffer_interval_seconds == 0
+    assert settings.delivery.buffer_size_mib == 128
+    assert settings.warehouse.base_capacity_rpus == 4

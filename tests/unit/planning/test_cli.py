@@ -8,6 +8,13 @@ from pathlib import Path
 import pytest
 
 from ml_data_platform.cli import main
+from ml_data_platform.config import (
+    CONTEXT_KEY,
+    DeliveryFormat,
+    DeliverySettings,
+    settings_from_context,
+)
+from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
 
 EXAMPLE = [
     "plan",
@@ -45,7 +52,40 @@ def test_writes_the_context_snippet(tmp_path: Path, capsys: pytest.CaptureFixtur
         "shard_count": 13,
         "retention_hours": 24,
     }
-    assert f"written to {target}" in capsys.readouterr().out
+    assert environment["lifecycle"]["raw"] == {"preset": "archive", "expire_after_days": 365}
+    out = capsys.readouterr().out
+    assert f"written to {target}" in out
+    assert "note:" not in out
+
+
+def test_dynamic_partitioning_is_sized_but_not_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "context.json"
+    assert main([*EXAMPLE, "--dynamic-partitioning", "--write-context", str(target)]) == 0
+    delivery = json.loads(target.read_text())["ml-data-platform"]["environments"]["dev"]["delivery"]
+    assert delivery == {"buffer_interval_seconds": 600, "buffer_size_mib": 128, "format": "parquet"}
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "note: the context does not turn on dynamic partitioning (it needs partition keys and a "
+        "Glue table partitioned by them); its buffering allows for it: use "
+        "LakeDeliveryStream(partition_keys=...) in code"
+    )
+
+
+def test_the_written_context_loads_with_the_planned_retention(tmp_path: Path) -> None:
+    target = tmp_path / "context.json"
+    argv = [*EXAMPLE, "--stream-retention-hours", "72", "--env", "prod"]
+    assert main([*argv, "--write-context", str(target)]) == 0
+    context = json.loads(target.read_text())
+    context[CONTEXT_KEY]["environments"]["prod"]["datasets"] = [
+        {"name": "events", "columns": [{"name": "id", "type": "string"}]}
+    ]
+    settings = settings_from_context(context, "prod")
+    assert settings.stream.retention_hours == 72
+    assert settings.lifecycle["raw"] == Lifecycle.preset(
+        LifecyclePreset.ARCHIVE, expire_after_days=365
+    )
+    assert settings.delivery == DeliverySettings(900, 128, DeliveryFormat.PARQUET)
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from ml_data_platform.planning import AccessPattern, WorkloadProfile, Zone, plan
-from ml_data_platform.storage.lifecycle import LifecyclePreset
+from ml_data_platform.config import CONTEXT_KEY, settings_from_context
+from ml_data_platform.planning import AccessPattern, StreamMode, WorkloadProfile, Zone, plan
+from ml_data_platform.storage import DataLakeZone
+from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
+
+DATASETS = [{"name": "events", "columns": [{"name": "id", "type": "string"}]}]
+
+
+def read_back(context: dict, env_name: str):
+    """``context`` with a dataset added, through the config loader."""
+    context[CONTEXT_KEY]["environments"][env_name]["datasets"] = DATASETS
+    return settings_from_context(context, env_name)
 
 
 def test_context_for_a_provisioned_parquet_stream() -> None:
@@ -30,10 +40,9 @@ def test_context_for_a_provisioned_parquet_stream() -> None:
                         "buffer_interval_seconds": 900,
                         "buffer_size_mib": 128,
                         "format": "parquet",
-                        "dynamic_partitioning": False,
                     },
                     "lifecycle": {
-                        "raw": "archive",
+                        "raw": {"preset": "archive", "expire_after_days": 365},
                         "curated": "intelligent-tiering",
                         "analytics": "infrequent-access",
                     },
@@ -58,8 +67,9 @@ def test_on_demand_context_has_no_shard_count() -> None:
     environment = result.to_context("prod")["ml-data-platform"]["environments"]["prod"]
     assert environment["stream"] == {"mode": "on-demand", "retention_hours": 24}
     assert environment["delivery"]["format"] == "json-gzip"
-    assert environment["delivery"]["dynamic_partitioning"] is True
+    assert "dynamic_partitioning" not in environment["delivery"]  # not a config key
     assert environment["delivery"]["buffer_interval_seconds"] == 600  # 900 / 1.5
+    assert environment["lifecycle"]["raw"] == "logs"  # no retention_days: the preset's own
     assert result.lifecycle_presets[Zone.RAW] is LifecyclePreset.LOGS
 
 
@@ -72,3 +82,54 @@ def test_environment_names_must_be_safe() -> None:
 def test_retention_shorter_than_the_raw_tiering_is_rejected() -> None:
     with pytest.raises(ValueError, match=r"expire_after_days \(100\) must be after the last"):
         plan(WorkloadProfile(10, 10, 100, retention_days=100))
+
+
+@pytest.mark.parametrize(
+    ("profile", "mode", "shards", "raw"),
+    [
+        (
+            WorkloadProfile(5000, 2000, 2048, retention_days=400, stream_retention_hours=48),
+            StreamMode.PROVISIONED,
+            13,
+            Lifecycle.preset(LifecyclePreset.ARCHIVE, expire_after_days=400),
+        ),
+        (
+            WorkloadProfile(
+                100,
+                10,
+                500,
+                stream_retention_hours=8760,
+                parquet=True,
+                dynamic_partitioning=True,
+                zone_access={"raw": AccessPattern.LOGS},
+            ),
+            StreamMode.ON_DEMAND,
+            None,
+            Lifecycle.preset(LifecyclePreset.LOGS),
+        ),
+        (
+            WorkloadProfile(
+                100, 100, 500, retention_days=30, zone_access={"raw": AccessPattern.FREQUENT}
+            ),
+            StreamMode.ON_DEMAND,
+            None,
+            Lifecycle.preset(LifecyclePreset.STANDARD, expire_after_days=30),
+        ),
+    ],
+)
+def test_context_round_trips_through_the_config_loader(profile, mode, shards, raw) -> None:
+    result = plan(profile)
+    settings = read_back(result.to_context("prod"), "prod")
+    assert settings.stream.mode is result.stream.mode is mode
+    assert settings.stream.shard_count == result.stream.shard_count == shards
+    assert settings.stream.retention_hours == profile.stream_retention_hours
+    assert settings.delivery.buffer_interval_seconds == result.buffering.interval_seconds
+    assert settings.delivery.buffer_size_mib == result.buffering.size_mib
+    assert settings.delivery.format.value == result.delivery_format.value
+    lifecycles = {
+        zone: DataLakeZone(zone.value, settings.lifecycle[zone.value]).resolved_lifecycle()
+        for zone in Zone
+    }
+    assert lifecycles[Zone.RAW] == raw
+    for zone in (Zone.CURATED, Zone.ANALYTICS):
+        assert lifecycles[zone] == Lifecycle.preset(result.lifecycle_presets[zone])

@@ -127,6 +127,21 @@ def test_with_the_warehouse_the_raw_zone_expires_staged_files(platform):
     assert "warehouse-staging" not in raw_zone_rules(stages["Dev"])  # no warehouse in dev
 
 
+def test_a_configured_expiry_reaches_the_raw_zone():
+    context = copy.deepcopy(CDK_CONTEXT)
+    context[CONTEXT_KEY]["environments"]["dev"]["lifecycle"] = {
+        "raw": {"preset": "archive", "expire_after_days": 400}
+    }
+    (stage,) = build_platform(make_app(env="dev"), context)
+    tiering = raw_zone_rules(stage)["archive-tiering"]
+    assert tiering["ExpirationInDays"] == 400
+    assert [t["StorageClass"] for t in tiering["Transitions"]] == [
+        "STANDARD_IA",
+        "GLACIER_IR",
+        "DEEP_ARCHIVE",
+    ]
+
+
 def test_prod_lands_parquet_and_dev_gzip_json(platform):
     stages, _ = platform
     dev = layers(stages["Dev"])["ingestion"]
