@@ -4,111 +4,41 @@ Import single constructs (``from ml_data_platform import DataLakeBucket``) or th
 platform (``MlDataPlatform`` / ``MlDataPlatformStage``). See docs/ for one page per construct.
 """
 
-from ml_data_platform.catalog import (
-    AthenaWorkgroup,
-    DataCatalog,
-    LakeCrawler,
-    LakeFormationAccess,
-    LakeTable,
-    TableFormat,
-)
-from ml_data_platform.compliance import NagPack, acknowledge, enable_compliance_checks
-from ml_data_platform.config import ConfigError, EnvironmentSettings, settings_from_context
-from ml_data_platform.consumers import MlConsumer
-from ml_data_platform.datasets import Column, DataFormat, Dataset
-from ml_data_platform.monitoring import AlarmTopic
-from ml_data_platform.planning.sizing import StreamMode, shards_for_throughput
-from ml_data_platform.stacks import (
-    CatalogStack,
-    IngestionStack,
-    MlDataPlatform,
-    MlDataPlatformStage,
-    PipelineStack,
-    PlatformOptions,
-    StorageStack,
-    WarehouseStack,
-    build_platform,
-)
-from ml_data_platform.storage import (
-    AccessLevel,
-    AccessLogsBucket,
-    DataLake,
-    DataLakeBucket,
-    DataLakeKey,
-    DataLakeZone,
-    LakeAccessPoint,
-    Lifecycle,
-    LifecyclePreset,
-    LifecycleRule,
-    PartitionGranularity,
-    PartitionLayout,
-    StorageClass,
-    Transition,
-)
-from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
-from ml_data_platform.warehouse import (
-    RedshiftColumn,
-    RedshiftTable,
-    RedshiftType,
-    Warehouse,
-    WarehouseDeliveryStream,
-    WarehouseEndpoint,
-    warehouse_staging_rule,
-)
+import ast
+import importlib
+from pathlib import Path
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "AccessLevel",
-    "AccessLogsBucket",
-    "AlarmTopic",
-    "AthenaWorkgroup",
-    "CatalogStack",
-    "Column",
-    "ConfigError",
-    "DataCatalog",
-    "DataFormat",
-    "DataLake",
-    "DataLakeBucket",
-    "DataLakeKey",
-    "DataLakeZone",
-    "Dataset",
-    "EnvironmentSettings",
-    "IngestionStack",
-    "IngestionStream",
-    "LakeAccessPoint",
-    "LakeCrawler",
-    "LakeDeliveryStream",
-    "LakeFormationAccess",
-    "LakeTable",
-    "Lifecycle",
-    "LifecyclePreset",
-    "LifecycleRule",
-    "MlConsumer",
-    "MlDataPlatform",
-    "MlDataPlatformStage",
-    "NagPack",
-    "PartitionGranularity",
-    "PartitionLayout",
-    "PipelineStack",
-    "PlatformOptions",
-    "RedshiftColumn",
-    "RedshiftTable",
-    "RedshiftType",
-    "StorageClass",
-    "StorageStack",
-    "StreamMode",
-    "TableFormat",
-    "Transition",
-    "Warehouse",
-    "WarehouseDeliveryStream",
-    "WarehouseEndpoint",
-    "WarehouseStack",
-    "__version__",
-    "acknowledge",
-    "build_platform",
-    "enable_compliance_checks",
-    "settings_from_context",
-    "shards_for_throughput",
-    "warehouse_staging_rule",
-]
+
+def _exports() -> dict[str, str]:
+    """``{name: module}`` from the imports in ``__init__.pyi``.
+
+    Names load on first use, so importing one construct does not import every AWS service's
+    bindings (and the stub stays the single list that type checkers also read).
+    """
+    stub = ast.parse(Path(__file__).with_suffix(".pyi").read_text())
+    return {
+        alias.name: node.module
+        for node in stub.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+
+
+_EXPORTS = _exports()
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -1,0 +1,114 @@
+"""Public API of ml_data_platform: the one list of exports.
+
+``__init__.py`` reads these imports to load each name on first use, and type checkers read
+them as the package's interface.
+"""
+
+from ml_data_platform.catalog import (
+    AthenaWorkgroup,
+    DataCatalog,
+    LakeCrawler,
+    LakeFormationAccess,
+    LakeTable,
+    TableFormat,
+)
+from ml_data_platform.compliance import NagPack, acknowledge, enable_compliance_checks
+from ml_data_platform.config import ConfigError, EnvironmentSettings, settings_from_context
+from ml_data_platform.consumers import MlConsumer
+from ml_data_platform.datasets import Column, DataFormat, Dataset
+from ml_data_platform.monitoring import AlarmTopic
+from ml_data_platform.planning.sizing import StreamMode, shards_for_throughput
+from ml_data_platform.stacks import (
+    CatalogStack,
+    IngestionStack,
+    MlDataPlatform,
+    MlDataPlatformStage,
+    PipelineStack,
+    PlatformOptions,
+    StorageStack,
+    WarehouseStack,
+    build_platform,
+)
+from ml_data_platform.storage import (
+    AccessLevel,
+    AccessLogsBucket,
+    DataLake,
+    DataLakeBucket,
+    DataLakeKey,
+    DataLakeZone,
+    LakeAccessPoint,
+    Lifecycle,
+    LifecyclePreset,
+    LifecycleRule,
+    PartitionGranularity,
+    PartitionLayout,
+    StorageClass,
+    Transition,
+)
+from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
+from ml_data_platform.warehouse import (
+    RedshiftColumn,
+    RedshiftTable,
+    RedshiftType,
+    Warehouse,
+    WarehouseDeliveryStream,
+    WarehouseEndpoint,
+    warehouse_staging_rule,
+)
+
+__version__: str
+
+__all__ = [
+    "AccessLevel",
+    "AccessLogsBucket",
+    "AlarmTopic",
+    "AthenaWorkgroup",
+    "CatalogStack",
+    "Column",
+    "ConfigError",
+    "DataCatalog",
+    "DataFormat",
+    "DataLake",
+    "DataLakeBucket",
+    "DataLakeKey",
+    "DataLakeZone",
+    "Dataset",
+    "EnvironmentSettings",
+    "IngestionStack",
+    "IngestionStream",
+    "LakeAccessPoint",
+    "LakeCrawler",
+    "LakeDeliveryStream",
+    "LakeFormationAccess",
+    "LakeTable",
+    "Lifecycle",
+    "LifecyclePreset",
+    "LifecycleRule",
+    "MlConsumer",
+    "MlDataPlatform",
+    "MlDataPlatformStage",
+    "NagPack",
+    "PartitionGranularity",
+    "PartitionLayout",
+    "PipelineStack",
+    "PlatformOptions",
+    "RedshiftColumn",
+    "RedshiftTable",
+    "RedshiftType",
+    "StorageClass",
+    "StorageStack",
+    "StreamMode",
+    "TableFormat",
+    "Transition",
+    "Warehouse",
+    "WarehouseDeliveryStream",
+    "WarehouseEndpoint",
+    "WarehouseStack",
+    "__version__",
+    "acknowledge",
+    "build_platform",
+    "enable_compliance_checks",
+    "settings_from_context",
+    "shards_for_throughput",
+    "warehouse_staging_rule",
+]
