@@ -37,6 +37,7 @@ from ml_data_platform.planning.sizing import StreamMode
 from ml_data_platform.storage.layout import PartitionGranularity
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
 from ml_data_platform.storage.zones import ANALYTICS, CURATED, RAW
+from ml_data_platform.warehouse.network import FIREHOSE_REDSHIFT_CIDR_BY_REGION
 from ml_data_platform.warehouse.warehouse import DEFAULT_BASE_CAPACITY_RPUS, validate_base_capacity
 
 CONTEXT_KEY = "ml-data-platform"
@@ -204,7 +205,7 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
         stream=_stream(reader.child("stream")),
         delivery=delivery,
         lifecycle=_lifecycle(reader.child("lifecycle")),
-        warehouse=_warehouse(reader.child("warehouse"), datasets, region),
+        warehouse=_warehouse(reader.child("warehouse"), datasets, region, reader.at("region")),
         alarm_email=reader.optional("alarm_email", str, None),
     )
     reader.done()
@@ -288,7 +289,7 @@ def _zone_lifecycle(reader: Reader, zone: str) -> LifecyclePreset | Lifecycle | 
 
 
 def _warehouse(
-    reader: Reader, datasets: tuple[Dataset, ...], region: str | None
+    reader: Reader, datasets: tuple[Dataset, ...], region: str | None, region_path: str
 ) -> WarehouseSettings:
     rpus = reader.optional("base_capacity_rpus", int, DEFAULT_BASE_CAPACITY_RPUS)
     settings = WarehouseSettings(
@@ -300,12 +301,28 @@ def _warehouse(
         dataset=reader.optional("dataset", str, None),
     )
     reader.done()
+    if settings.enabled:
+        _check_warehouse_region(region, region_path)
     names = [d.name for d in datasets]
     if settings.dataset is not None and settings.dataset not in names:
         raise ConfigError(
             f"{reader.at('dataset')}: {settings.dataset!r} is not a dataset ({names})"
         )
     return settings
+
+
+def _check_warehouse_region(region: str | None, path: str) -> None:
+    """Firehose reaches Redshift from a per-region CIDR block: the region must be known."""
+    if region is None:
+        raise ConfigError(
+            f"{path}: required when warehouse.enabled is true (the warehouse admits Firehose's "
+            "CIDR block for the region)"
+        )
+    if region not in FIREHOSE_REDSHIFT_CIDR_BY_REGION:
+        raise ConfigError(
+            f"{path}: no Firehose CIDR block known for {region!r} (warehouse.enabled); known: "
+            f"{sorted(FIREHOSE_REDSHIFT_CIDR_BY_REGION)}"
+        )
 
 
 def _dataset(reader: Reader, default_format: DeliveryFormat) -> Dataset:

@@ -109,6 +109,15 @@ def test_a_zone_preset_can_expire_data():
             {"warehouse": {"dataset": "nope"}},
             "environments.dev.warehouse.dataset: 'nope' is not a dataset",
         ),
+        (
+            {"warehouse": {"enabled": True}},
+            "environments.dev.region: required when warehouse.enabled is true",
+        ),
+        (
+            {"region": "xx-nowhere-1", "warehouse": {"enabled": True}},
+            "environments.dev.region: no Firehose CIDR block known for 'xx-nowhere-1' "
+            "(warehouse.enabled); known: ['",
+        ),
         ({"datasets": []}, "environments.dev.datasets: missing required key"),
         (
             {"datasets": [{"columns": []}]},
