@@ -45,6 +45,8 @@ class Scenario:
 
 SCENARIOS = (
     Scenario("empty", "empty app", nag=False),
+    # The same empty app with the packs attached: the fixed cost of loading cdk-nag.
+    Scenario("empty-nag", "empty app + cdk-nag packs"),
     Scenario("storage", "storage stack"),
     Scenario("platform", "full platform (all envs)"),
 )
