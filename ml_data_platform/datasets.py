@@ -43,6 +43,17 @@ class DataFormat(Enum):
     """Parquet, converted by Firehose from JSON using the catalog table's schema."""
 
 
+class DeliveryFormat(Enum):
+    """The cdk.json spelling of a ``DataFormat`` (``delivery.format``; the planner writes it)."""
+
+    JSON_GZIP = "json-gzip"
+    PARQUET = "parquet"
+
+    @property
+    def data_format(self) -> DataFormat:
+        return DataFormat.PARQUET if self is DeliveryFormat.PARQUET else DataFormat.JSON
+
+
 @dataclass(frozen=True)
 class Column:
     """A column with a Glue/Hive type such as ``string``, ``decimal(10,2)``,

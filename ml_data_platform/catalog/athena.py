@@ -20,11 +20,10 @@ from constructs import Construct
 from ml_data_platform.catalog.data_catalog import DataCatalog
 from ml_data_platform.catalog.table import LakeTable
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
-from ml_data_platform.core.limits import MIB
+from ml_data_platform.core.limits import ATHENA_MIN_BYTES_SCANNED_CUTOFF, MIB
 from ml_data_platform.storage.bucket import DataLakeBucket
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
 
-ATHENA_MIN_BYTES_SCANNED_CUTOFF = 10 * MIB
 DEFAULT_BYTES_SCANNED_CUTOFF = 10 * 1024 * MIB
 """10 GiB per query (about USD 0.05 at USD 5 per TB scanned)."""
 DEFAULT_RESULTS_EXPIRATION_DAYS = 7

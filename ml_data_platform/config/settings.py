@@ -31,8 +31,14 @@ from ml_data_platform.core.limits import (
     KINESIS_MAX_RETENTION_HOURS,
     KINESIS_MIN_RETENTION_HOURS,
 )
-from ml_data_platform.core.names import validate_glue_name, validate_slug
-from ml_data_platform.datasets import Column, DataFormat, Dataset, datasets_by_name
+from ml_data_platform.core.names import CONTEXT_KEY, validate_glue_name, validate_slug
+from ml_data_platform.datasets import (
+    Column,
+    DataFormat,
+    Dataset,
+    DeliveryFormat,
+    datasets_by_name,
+)
 from ml_data_platform.planning.sizing import StreamMode
 from ml_data_platform.storage.layout import PartitionGranularity
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
@@ -40,7 +46,6 @@ from ml_data_platform.storage.zones import ANALYTICS, CURATED, RAW
 from ml_data_platform.warehouse.network import FIREHOSE_REDSHIFT_CIDR_BY_REGION
 from ml_data_platform.warehouse.warehouse import DEFAULT_BASE_CAPACITY_RPUS, validate_base_capacity
 
-CONTEXT_KEY = "ml-data-platform"
 ENV_CONTEXT_KEY = "env"
 DEFAULT_PROJECT = "mldp"
 _PRESET_NAMES = "/".join(p.value for p in LifecyclePreset)
@@ -55,17 +60,6 @@ class Removal(Enum):
     @property
     def policy(self) -> cdk.RemovalPolicy:
         return cdk.RemovalPolicy.DESTROY if self is Removal.DESTROY else cdk.RemovalPolicy.RETAIN
-
-
-class DeliveryFormat(Enum):
-    """How Firehose lands records in the raw zone (the planner writes these values)."""
-
-    JSON_GZIP = "json-gzip"
-    PARQUET = "parquet"
-
-    @property
-    def data_format(self) -> DataFormat:
-        return DataFormat.PARQUET if self is DeliveryFormat.PARQUET else DataFormat.JSON
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Sources:
 - Firehose: https://docs.aws.amazon.com/firehose/latest/dev/limits.html and
   https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html
 - S3 lifecycle: https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+- Athena: https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html
 """
 
 from __future__ import annotations
@@ -36,3 +37,6 @@ FIREHOSE_DEFAULT_ACTIVE_PARTITIONS = 500
 # S3 lifecycle: the number of days an object must be stored before moving to IA classes.
 S3_MIN_DAYS_BEFORE_IA_TRANSITION = 30
 S3_MAX_LIFECYCLE_RULES = 1_000
+
+# Athena workgroups: the smallest per-query data usage control (BytesScannedCutoffPerQuery).
+ATHENA_MIN_BYTES_SCANNED_CUTOFF = 10 * MIB

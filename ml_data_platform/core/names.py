@@ -10,6 +10,9 @@ import re
 
 import aws_cdk as cdk
 
+CONTEXT_KEY = "ml-data-platform"
+"""The cdk.json context key that holds the platform's configuration."""
+
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _GLUE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,254}$")

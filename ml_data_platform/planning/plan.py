@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
-from ml_data_platform.core.names import validate_slug
+from ml_data_platform.core.names import CONTEXT_KEY, validate_slug
+from ml_data_platform.datasets import DeliveryFormat
 from ml_data_platform.planning.cost import CostEstimate, estimate_costs
 from ml_data_platform.planning.prices import PriceTable, load_prices
 from ml_data_platform.planning.profile import WorkloadProfile, Zone
@@ -20,15 +20,6 @@ from ml_data_platform.planning.sizing import (
     recommend_stream_mode,
 )
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
-
-CONTEXT_KEY = "ml-data-platform"
-
-
-class DeliveryFormat(Enum):
-    """What Firehose writes to the raw zone."""
-
-    JSON_GZIP = "json-gzip"
-    PARQUET = "parquet"
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,16 @@ from types import MappingProxyType
 from ml_data_platform.core.inputs import require_int
 from ml_data_platform.core.limits import KINESIS_MAX_RETENTION_HOURS, KINESIS_MIN_RETENTION_HOURS
 from ml_data_platform.planning.sizing import require_positive
+from ml_data_platform.storage import zones
 from ml_data_platform.storage.lifecycle import LifecyclePreset
 
 
 class Zone(str, Enum):
-    """Data lake zones (equal to their names, so ``"raw"`` works as a key too)."""
+    """The default data lake zones (equal to their names, so ``"raw"`` works as a key too)."""
 
-    RAW = "raw"
-    CURATED = "curated"
-    ANALYTICS = "analytics"
+    RAW = zones.RAW
+    CURATED = zones.CURATED
+    ANALYTICS = zones.ANALYTICS
 
 
 class AccessPattern(Enum):
