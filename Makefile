@@ -80,7 +80,7 @@ destroy: install ## cdk destroy the stacks of ENV (retained data stays unless EN
 
 .PHONY: bench
 bench: install ## Synth-time ratios to an empty app, and the test-suite wall time
-	$(PY) tools/bench.py
+	$(PY) tools/bench.py --breakdown
 
 .PHONY: deploy-local
 deploy-local: $(VENV)/.installed ## Deploy the dev stage on an embedded moto server and report what is real
