@@ -55,11 +55,12 @@ _RESOURCE_NAME = re.compile(r"^[a-z0-9-]{3,64}$")
 
 ROTATION_REASON = (
     "The admin secret is the one Firehose reads ({username, password}) and the namespace's "
-    "AdminUserPassword resolves from it at deploy time. Rotating it needs a rotation Lambda "
-    "inside the warehouse VPC that runs ALTER USER against the workgroup (the hosted "
-    "redshift_single_user template targets provisioned clusters), and Firehose caches the "
-    "secret for 10 minutes, so rotation is an operational runbook step (update the secret, "
-    "then redeploy), not an automatic schedule."
+    "AdminUserPassword resolves from it at deploy time. Redshift's own managed rotation "
+    "(ManageAdminPassword) cannot be used: CloudFormation does not return that secret's ARN "
+    "(Namespace.AdminPasswordSecretArn is not a GetAtt attribute), so Firehose could not be "
+    "pointed at it. A rotation Lambda would need to run ALTER USER inside the warehouse VPC "
+    "(the hosted redshift_single_user template targets provisioned clusters). Rotation is "
+    "the runbook step in docs/operations.md (new secret value, then update-namespace)."
 )
 PUBLIC_ROUTE_REASON = (
     "Amazon Data Firehose loads into Redshift only over the workgroup's public endpoint "
