@@ -47,6 +47,8 @@ from ml_data_platform.storage import (
 )
 from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
 from ml_data_platform.warehouse import (
+    JsonPaths,
+    JsonPathsFile,
     RedshiftColumn,
     RedshiftTable,
     RedshiftType,
@@ -76,6 +78,8 @@ __all__ = [
     "EnvironmentSettings",
     "IngestionStack",
     "IngestionStream",
+    "JsonPaths",
+    "JsonPathsFile",
     "LakeAccessPoint",
     "LakeCrawler",
     "LakeDeliveryStream",

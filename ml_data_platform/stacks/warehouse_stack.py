@@ -15,6 +15,8 @@ from constructs import Construct
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.storage import RAW, DataLake
 from ml_data_platform.warehouse import (
+    CopyFormat,
+    JsonPaths,
     RedshiftTable,
     RedshiftTableSetup,
     Warehouse,
@@ -41,6 +43,8 @@ class WarehouseStack(cdk.Stack):
         vpc: VPC for the workgroup. Default: a new one (see ``Warehouse``).
         create_table: Create the table at deploy time (Data API custom resource). Default: True.
             Set False on the local emulator path (custom resources cannot run there).
+        jsonpaths: Load through a jsonpaths file written to the raw zone at deploy time (needs
+            ``create_table``). Default: none (``JSON 'auto'``: keys named like the columns).
         alarm_topic: Where delivery alarms notify. Default: a new SNS topic encrypted with the
             lake key (subscribe to it).
         removal_policy: For the namespace, workgroup, secret and logs. Default: RETAIN.
@@ -64,6 +68,7 @@ class WarehouseStack(cdk.Stack):
         base_capacity: int = 8,
         vpc: ec2.IVpc | None = None,
         create_table: bool = True,
+        jsonpaths: JsonPaths | None = None,
         alarm_topic: sns.ITopic | None = None,
         removal_policy: cdk.RemovalPolicy | None = None,
         **stack_kwargs: Any,
@@ -74,7 +79,12 @@ class WarehouseStack(cdk.Stack):
         if not isinstance(data_lake, DataLake):
             raise TypeError(f"data_lake must be a DataLake, got {type(data_lake).__name__}")
         optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        if jsonpaths is not None and not create_table:
+            raise ValueError(
+                "jsonpaths needs create_table=True: the table setup writes the jsonpaths file"
+            )
         raw = data_lake.zone(RAW)
+        raw_bucket = self._local_bucket(raw.bucket, data_lake.key)
         self.warehouse = Warehouse(
             self,
             "Warehouse",
@@ -90,6 +100,9 @@ class WarehouseStack(cdk.Stack):
                 endpoint=self.warehouse,
                 table=table,
                 encryption_key=data_lake.key,
+                jsonpaths=jsonpaths,
+                jsonpaths_bucket=raw_bucket,
+                jsonpaths_bucket_key=data_lake.key,
             )
             if create_table
             else None
@@ -108,8 +121,13 @@ class WarehouseStack(cdk.Stack):
             source_key=stream_key,
             warehouse=self.warehouse,
             table=table,
-            bucket=self._local_bucket(raw.bucket, data_lake.key),
+            bucket=raw_bucket,
             bucket_key=data_lake.key,
+            copy_format=(
+                self.table_setup.jsonpaths_file
+                if self.table_setup is not None and self.table_setup.jsonpaths_file is not None
+                else CopyFormat.JSON_AUTO
+            ),
             alarm_topic=self.alarm_topic,
             removal_policy=removal_policy,
         )

@@ -13,6 +13,7 @@ from ml_data_platform.warehouse.delivery import (
     WarehouseDeliveryStream,
     warehouse_staging_rule,
 )
+from ml_data_platform.warehouse.jsonpaths import JsonPaths, JsonPathsFile
 from ml_data_platform.warehouse.network import (
     FIREHOSE_REDSHIFT_CIDR_BY_REGION,
     REDSHIFT_PORT,
@@ -30,6 +31,8 @@ __all__ = [
     "REDSHIFT_PORT",
     "CopyFormat",
     "DistStyle",
+    "JsonPaths",
+    "JsonPathsFile",
     "RedshiftColumn",
     "RedshiftTable",
     "RedshiftTableSetup",

@@ -40,6 +40,7 @@ from ml_data_platform.core.inputs import Kind, optional_kind, require_int, requi
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.storage.lifecycle import LifecycleRule
 from ml_data_platform.warehouse.ddl import RedshiftTable
+from ml_data_platform.warehouse.jsonpaths import JsonPathsFile
 from ml_data_platform.warehouse.warehouse import Warehouse, WarehouseEndpoint
 
 DEFAULT_RETRY_SECONDS = 3_600
@@ -111,7 +112,8 @@ class WarehouseDeliveryStream(Construct):
             stack, pass it imported through ``Stack.export_value`` (as ``WarehouseStack`` does):
             the per-prefix IAM5 acknowledgements embed the rendered bucket ARN.
         bucket_key: The bucket's KMS key.
-        copy_format: ``CopyFormat`` or a jsonpaths file as ``s3://bucket/key``.
+        copy_format: ``CopyFormat`` or a ``JsonPathsFile`` (e.g.
+            ``RedshiftTableSetup.jsonpaths_file``; the role is granted read on it).
             Default: ``CopyFormat.JSON_AUTO``.
         compression: ``GZIP`` (COPY gets ``GZIP``) or ``UNCOMPRESSED``. Default: ``GZIP``.
         buffer_size_mib: 1–128. Default: 5. buffer_interval_seconds: 0–900. Default: 300.
@@ -139,7 +141,7 @@ class WarehouseDeliveryStream(Construct):
         table: RedshiftTable,
         bucket: s3.IBucket,
         bucket_key: kms.IKey,
-        copy_format: CopyFormat | str = CopyFormat.JSON_AUTO,
+        copy_format: CopyFormat | JsonPathsFile = CopyFormat.JSON_AUTO,
         compression: str = "GZIP",
         buffer_size_mib: int = limits.FIREHOSE_DEFAULT_BUFFER_SIZE_MIB,
         buffer_interval_seconds: int = limits.FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
@@ -226,6 +228,7 @@ class WarehouseDeliveryStream(Construct):
                 endpoint=endpoint,
                 log_group=self.log_group,
                 log_streams=[DESTINATION_LOG_STREAM, BACKUP_LOG_STREAM],
+                jsonpaths=copy_format if isinstance(copy_format, JsonPathsFile) else None,
             ),
         )
         acknowledge_policy_wildcards(
@@ -348,17 +351,14 @@ class WarehouseDeliveryStream(Construct):
         return success, freshness
 
 
-def _copy_options(copy_format: CopyFormat | str, compression: str) -> str:
+def _copy_options(copy_format: CopyFormat | JsonPathsFile, compression: str) -> str:
     if isinstance(copy_format, CopyFormat):
         parse = copy_format.value
-    elif (
-        isinstance(copy_format, str) and copy_format.startswith("s3://") and "'" not in copy_format
-    ):
-        parse = f"JSON '{copy_format}'"
+    elif isinstance(copy_format, JsonPathsFile):
+        parse = f"JSON '{copy_format.uri}'"
     else:
-        raise ValueError(
-            "copy_format must be a CopyFormat or a jsonpaths file 's3://bucket/key' "
-            f"(no quotes), got {copy_format!r}"
+        raise TypeError(
+            f"copy_format must be a CopyFormat or a JsonPathsFile, got {copy_format!r:.80}"
         )
     options = [parse, "TIMEFORMAT 'auto'"]
     if compression == "GZIP":
@@ -385,6 +385,7 @@ def _role_statements(
     endpoint: WarehouseEndpoint,
     log_group: logs.ILogGroup,
     log_streams: list[str],
+    jsonpaths: JsonPathsFile | None,
 ) -> list[iam.PolicyStatement]:
     """Least privilege for the delivery role (the documented Redshift-destination policy, with
     KMS scoped by service and encryption context: the bucket ARN, as the bucket uses an S3
@@ -441,6 +442,8 @@ def _role_statements(
             ],
         ),
     ]
+    if jsonpaths is not None:
+        statements.extend(_jsonpaths_statements(stack, jsonpaths, bucket))
     if source_key is not None:
         statements.append(
             iam.PolicyStatement(
@@ -463,6 +466,35 @@ def _role_statements(
                 resources=[endpoint.secret_key.key_arn],
                 conditions={
                     "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.{suffix}"}
+                },
+            )
+        )
+    return statements
+
+
+def _jsonpaths_statements(
+    stack: cdk.Stack, jsonpaths: JsonPathsFile, staging_bucket: s3.IBucket
+) -> list[iam.PolicyStatement]:
+    """COPY reads the jsonpaths file with the delivery role's credentials."""
+    file_arn = jsonpaths.bucket.arn_for_objects(jsonpaths.key)
+    statements = [
+        iam.PolicyStatement(sid="ReadJsonPathsFile", actions=["s3:GetObject"], resources=[file_arn])
+    ]
+    if jsonpaths.encryption_key is not None and jsonpaths.bucket is not staging_bucket:
+        statements.append(
+            iam.PolicyStatement(
+                sid="DecryptJsonPathsFile",
+                actions=["kms:Decrypt"],
+                resources=[jsonpaths.encryption_key.key_arn],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": f"s3.{stack.region}.{stack.url_suffix}",
+                        # The bucket ARN with an S3 Bucket Key, else the object ARN.
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            jsonpaths.bucket.bucket_arn,
+                            file_arn,
+                        ],
+                    }
                 },
             )
         )

@@ -24,12 +24,14 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge, skip_checkov
 from ml_data_platform.core.inputs import Kind, optional_kind
 from ml_data_platform.warehouse.ddl import RedshiftTable
+from ml_data_platform.warehouse.jsonpaths import JsonPaths, JsonPathsFile
 from ml_data_platform.warehouse.warehouse import Warehouse, WarehouseEndpoint
 
 # The singleton Lambda that every AwsCustomResource in a stack shares.
@@ -62,12 +64,14 @@ PROVIDER_FUNCTION_CHECKOV = ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117")
 
 
 class RedshiftTableSetup(Construct):
-    """Run ``table.setup_statements()`` against ``endpoint`` on create and update.
+    """Run ``table.setup_statements()`` against ``endpoint`` on create and update and, with
+    ``jsonpaths``, write COPY's jsonpaths file for the table to ``jsonpaths_bucket``.
 
     The provider function gets a role of ours with one managed policy (Data API on the
-    workgroup or cluster, read of the secret, decrypt through Secrets Manager, its own logs)
-    and an encrypted log group with retention. It is the stack's ``AwsCustomResource``
-    singleton: create this before any other ``AwsCustomResource`` in the same stack.
+    workgroup or cluster, read of the secret, decrypt through Secrets Manager, its own logs,
+    and ``s3:PutObject`` on exactly the jsonpaths object) and an encrypted log group with
+    retention. It is the stack's ``AwsCustomResource`` singleton: create this before any other
+    ``AwsCustomResource`` in the same stack.
 
     Args:
         endpoint: A ``Warehouse`` or a ``WarehouseEndpoint`` (needs ``workgroup_name`` + ``workgroup_arn`` or
@@ -76,10 +80,17 @@ class RedshiftTableSetup(Construct):
         encryption_key: Key for the provider's log group. Default: ``endpoint.secret_key``
             (required if that is None).
         log_retention: Provider log retention. Default: one year.
+        jsonpaths: Write a jsonpaths file for the table (pass ``jsonpaths_file`` to
+            ``WarehouseDeliveryStream(copy_format=...)``). Default: none (COPY uses
+            ``JSON 'auto'``).
+        jsonpaths_bucket: Where the file goes, under ``warehouse-jsonpaths/<schema>/``
+            (required with ``jsonpaths``; e.g. the raw zone).
+        jsonpaths_bucket_key: The SSE-KMS key of ``jsonpaths_bucket``. Default: none (SSE-S3).
 
     Attributes:
         resource: The ``AwsCustomResource``. role: The provider's role.
         statement_id: The Data API statement id (``DescribeStatement`` it to see the result).
+        jsonpaths_file: The ``JsonPathsFile`` written (None without ``jsonpaths``).
     """
 
     def __init__(
@@ -91,6 +102,9 @@ class RedshiftTableSetup(Construct):
         table: RedshiftTable,
         encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        jsonpaths: JsonPaths | None = None,
+        jsonpaths_bucket: s3.IBucket | None = None,
+        jsonpaths_bucket_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         warehouse = endpoint if isinstance(endpoint, Warehouse) else None
@@ -103,6 +117,12 @@ class RedshiftTableSetup(Construct):
         if not isinstance(table, RedshiftTable):
             raise TypeError(f"table must be a RedshiftTable, got {type(table).__name__}")
         optional_kind(encryption_key, Kind.KEY, "encryption_key")
+        optional_kind(jsonpaths_bucket, Kind.BUCKET, "jsonpaths_bucket")
+        optional_kind(jsonpaths_bucket_key, Kind.KEY, "jsonpaths_bucket_key")
+        if jsonpaths is not None and not isinstance(jsonpaths, JsonPaths):
+            raise TypeError(f"jsonpaths must be a JsonPaths, got {type(jsonpaths).__name__}")
+        if jsonpaths is not None and jsonpaths_bucket is None:
+            raise ValueError("jsonpaths_bucket is required with jsonpaths (where the file goes)")
         if not endpoint.supports_data_api:
             raise ValueError(
                 "creating the table needs the Redshift Data API target: give the "
@@ -186,21 +206,41 @@ class RedshiftTableSetup(Construct):
                     },
                 )
             )
+        self.jsonpaths_file: JsonPathsFile | None = None
+        jsonpaths_call = None
+        if jsonpaths is not None:
+            self.jsonpaths_file = JsonPathsFile(
+                bucket=jsonpaths_bucket,  # type: ignore[arg-type]
+                key=JsonPaths.object_key(table),
+                encryption_key=jsonpaths_bucket_key,
+            )
+            jsonpaths_call = _put_object_call(self.jsonpaths_file, jsonpaths.document(table))
+            policy_statements.extend(_put_object_statements(stack, self.jsonpaths_file))
         self.policy = iam.ManagedPolicy(
             self, "ProviderPolicy", roles=[self.role], statements=policy_statements
         )
-        self.resource = cr.AwsCustomResource(
-            self,
-            "Resource",
-            on_create=call,
-            on_update=call,
-            # Immutable: the provider adds nothing inline; the managed policy grants it all.
-            role=iam.Role.from_role_arn(self, "ProviderRoleRef", self.role.role_arn, mutable=False),
-            log_group=self.log_group,
-            install_latest_aws_sdk=False,
-            timeout=cdk.Duration.minutes(2),
+        # Immutable: the provider adds nothing inline; the managed policy grants it all.
+        provider_role = iam.Role.from_role_arn(
+            self, "ProviderRoleRef", self.role.role_arn, mutable=False
         )
-        self.resource.node.add_dependency(self.policy)
+
+        def custom_resource(construct_id: str, sdk_call: cr.AwsSdkCall) -> cr.AwsCustomResource:
+            resource = cr.AwsCustomResource(
+                self,
+                construct_id,
+                on_create=sdk_call,
+                on_update=sdk_call,
+                role=provider_role,
+                log_group=self.log_group,
+                install_latest_aws_sdk=False,
+                timeout=cdk.Duration.minutes(2),
+            )
+            resource.node.add_dependency(self.policy)
+            return resource
+
+        self.resource = custom_resource("Resource", call)
+        if jsonpaths_call is not None:
+            custom_resource("JsonPathsFile", jsonpaths_call)
         if warehouse is not None:
             # The workgroup must be available before the Data API can run the DDL.
             self.resource.node.add_dependency(warehouse.workgroup)
@@ -212,3 +252,51 @@ class RedshiftTableSetup(Construct):
             if function is not None and not function.get_metadata("checkov"):
                 for check_id in PROVIDER_FUNCTION_CHECKOV:
                     skip_checkov(function, check_id, CUSTOM_RESOURCE_REASON)
+
+
+def _put_object_call(file: JsonPathsFile, body: str) -> cr.AwsSdkCall:
+    """``PutObject`` of ``body``; a changed body changes the physical id, so it runs again."""
+    parameters = {
+        "Bucket": file.bucket.bucket_name,
+        "Key": file.key,
+        "Body": body,
+        "ContentType": "application/json",
+    }
+    if file.encryption_key is not None:
+        parameters["ServerSideEncryption"] = "aws:kms"
+        parameters["SSEKMSKeyId"] = file.encryption_key.key_arn
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    return cr.AwsSdkCall(
+        service="S3",
+        action="PutObject",
+        parameters=parameters,
+        physical_resource_id=cr.PhysicalResourceId.of(f"{file.key}-{digest}"),
+    )
+
+
+def _put_object_statements(stack: cdk.Stack, file: JsonPathsFile) -> list[iam.PolicyStatement]:
+    statements = [
+        iam.PolicyStatement(
+            sid="WriteJsonPathsFile",
+            actions=["s3:PutObject"],
+            resources=[file.bucket.arn_for_objects(file.key)],
+        )
+    ]
+    if file.encryption_key is not None:
+        statements.append(
+            iam.PolicyStatement(
+                sid="EncryptJsonPathsFile",
+                actions=["kms:GenerateDataKey"],
+                resources=[file.encryption_key.key_arn],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": f"s3.{stack.region}.{stack.url_suffix}",
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            file.bucket.bucket_arn,
+                            file.bucket.arn_for_objects(file.key),
+                        ],
+                    }
+                },
+            )
+        )
+    return statements

@@ -1,5 +1,7 @@
 """WarehouseStack: composition, pinned logical ids, snapshot, and the create_table switch."""
 
+import json
+
 import pytest
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
@@ -9,6 +11,7 @@ from ml_data_platform.stacks.storage_stack import StorageStack
 from ml_data_platform.stacks.warehouse_stack import WarehouseStack
 from ml_data_platform.storage import DEFAULT_ZONES, RAW, DataLakeZone
 from ml_data_platform.warehouse import (
+    JsonPaths,
     RedshiftColumn,
     RedshiftTable,
     RedshiftType,
@@ -20,6 +23,7 @@ from tests.conftest import (
     make_app,
     only_resource,
     resources_of_type,
+    synth_with_nag,
 )
 
 TABLE = RedshiftTable(
@@ -180,3 +184,29 @@ def test_warns_when_the_raw_zone_keeps_staged_files_forever(built):
 def test_no_warning_once_the_raw_zone_expires_the_staging_prefix():
     stack = build(make_app(), zones=ZONES_WITH_STAGING_RULE)
     Annotations.from_stack(stack).has_no_warning("*", STAGING_WARNING)
+
+
+def test_jsonpaths_are_written_to_the_raw_zone_and_used_by_copy_nag_clean():
+    app = make_app()
+    stack = build(
+        app,
+        zones=ZONES_WITH_STAGING_RULE,
+        jsonpaths=JsonPaths({"user_id": "$.user.id", "properties": "$['props']"}),
+    )
+    synth_with_nag(app)  # the writer's and the reader's permissions add no finding
+    template = Template.from_stack(stack)
+    assert stack.table_setup.jsonpaths_file.key == (
+        "warehouse-jsonpaths/public/clickstream_events.json"
+    )
+    copy_options = only_resource(template, "AWS::KinesisFirehose::DeliveryStream")[1]["Properties"][
+        "RedshiftDestinationConfiguration"
+    ]["CopyCommand"]["CopyOptions"]
+    rendered = json.dumps(copy_options)
+    assert rendered.startswith('{"Fn::Join": ["", ["JSON \'s3://", {"Fn::Select": [0,')
+    assert "/warehouse-jsonpaths/public/clickstream_events.json' TIMEFORMAT 'auto' GZIP" in rendered
+    assert len(resources_of_type(template, "Custom::AWS")) == 2
+
+
+def test_jsonpaths_need_the_table_setup():
+    with pytest.raises(ValueError, match=r"jsonpaths needs create_table=True"):
+        build(make_app(), create_table=False, jsonpaths=JsonPaths())

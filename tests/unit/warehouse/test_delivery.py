@@ -1,5 +1,7 @@
 """WarehouseDeliveryStream and RedshiftTableSetup with a bring-your-own warehouse endpoint."""
 
+import json
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_kinesis as kinesis
@@ -12,6 +14,8 @@ from aws_cdk.assertions import Template
 from ml_data_platform.storage import Lifecycle
 from ml_data_platform.warehouse import (
     CopyFormat,
+    JsonPaths,
+    JsonPathsFile,
     RedshiftColumn,
     RedshiftTable,
     RedshiftTableSetup,
@@ -210,11 +214,20 @@ def test_options_jsonpaths_uncompressed_no_backup_topic_and_single_statement():
     args = inputs(stack)
     args["table"] = RedshiftTable("events", [RedshiftColumn("id", "bigint")])
     topic = sns.Topic.from_topic_arn(stack, "Topic", "arn:aws:sns:us-east-1:111111111111:alarms")
+    setup = RedshiftTableSetup(
+        stack,
+        "Setup",
+        endpoint=args["warehouse"],
+        table=args["table"],
+        jsonpaths=JsonPaths({"id": "$.event.id"}),
+        jsonpaths_bucket=args["bucket"],
+        jsonpaths_bucket_key=args["bucket_key"],
+    )
     WarehouseDeliveryStream(
         stack,
         "D",
         **args,
-        copy_format="s3://acme-raw/jsonpaths/events.json",
+        copy_format=setup.jsonpaths_file,
         compression="UNCOMPRESSED",
         backup_all=False,
         retry_seconds=0,
@@ -222,11 +235,10 @@ def test_options_jsonpaths_uncompressed_no_backup_topic_and_single_statement():
         buffer_interval_seconds=60,
         alarm_topic=topic,
     )
-    RedshiftTableSetup(stack, "Setup", endpoint=args["warehouse"], table=args["table"])
     template = Template.from_stack(stack)
     redshift = destination(template)["RedshiftDestinationConfiguration"]
     assert redshift["CopyCommand"]["CopyOptions"] == (
-        "JSON 's3://acme-raw/jsonpaths/events.json' TIMEFORMAT 'auto'"
+        "JSON 's3://acme-raw/warehouse-jsonpaths/public/events.json' TIMEFORMAT 'auto'"
     )
     assert redshift["S3BackupMode"] == "Disabled"
     assert "S3BackupConfiguration" not in redshift
@@ -238,9 +250,63 @@ def test_options_jsonpaths_uncompressed_no_backup_topic_and_single_statement():
     for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values():
         assert alarm["Properties"]["AlarmActions"] == ["arn:aws:sns:us-east-1:111111111111:alarms"]
         assert alarm["Properties"]["OKActions"] == ["arn:aws:sns:us-east-1:111111111111:alarms"]
-    _, custom = only_resource(template, "Custom::AWS")
-    assert '"action":"ExecuteStatement"' in custom["Properties"]["Create"]
+    creates = [
+        c["Properties"]["Create"] for c in resources_of_type(template, "Custom::AWS").values()
+    ]
+    assert len(creates) == 2
+    assert any('"action":"ExecuteStatement"' in c for c in creates)
+    (put,) = [json.loads(c) for c in creates if '"action":"PutObject"' in c]
+    assert put["parameters"]["Key"] == "warehouse-jsonpaths/public/events.json"
+    assert json.loads(put["parameters"]["Body"]) == {"jsonpaths": ["$.event.id"]}
+    assert put["parameters"]["ServerSideEncryption"] == "aws:kms"
+    assert put["parameters"]["SSEKMSKeyId"] == LAKE_KEY_ARN
     assert CopyFormat.JSON_AUTO_IGNORECASE.value == "JSON 'auto ignorecase'"
+
+
+def test_jsonpaths_file_is_written_and_read_with_exact_object_permissions():
+    stack = cdk.Stack(make_app(), "JsonPaths", env=TEST_ENV)
+    args = inputs(stack)
+    setup = RedshiftTableSetup(
+        stack,
+        "Setup",
+        endpoint=args["warehouse"],
+        table=args["table"],
+        jsonpaths=JsonPaths({"payload": "$['body']"}),
+        jsonpaths_bucket=args["bucket"],
+        jsonpaths_bucket_key=args["bucket_key"],
+    )
+    other = s3.Bucket.from_bucket_name(stack, "Other", "acme-config")
+    other_key = kms.Key.from_key_arn(stack, "OtherKey", SECRET_KEY_ARN)
+    WarehouseDeliveryStream(
+        stack,
+        "D",
+        **args,
+        copy_format=JsonPathsFile(other, "copy/events.json", encryption_key=other_key),
+    )
+    template = Template.from_stack(stack)
+    policies = {
+        s["Sid"]: s
+        for p in resources_of_type(template, "AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    }
+    assert policies["WriteJsonPathsFile"]["Action"] == "s3:PutObject"
+    assert policies["WriteJsonPathsFile"]["Resource"] == (
+        "arn:aws:s3:::acme-raw/warehouse-jsonpaths/ml/events.json"
+    )
+    assert policies["EncryptJsonPathsFile"]["Resource"] == LAKE_KEY_ARN
+    assert policies["ReadJsonPathsFile"] == {
+        "Sid": "ReadJsonPathsFile",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::acme-config/copy/events.json",
+    }
+    decrypt = policies["DecryptJsonPathsFile"]
+    assert decrypt["Resource"] == SECRET_KEY_ARN
+    assert decrypt["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"] == [
+        "arn:aws:s3:::acme-config",
+        "arn:aws:s3:::acme-config/copy/events.json",
+    ]
+    assert setup.jsonpaths_file.uri == "s3://acme-raw/warehouse-jsonpaths/ml/events.json"
 
 
 @pytest.mark.parametrize(
@@ -251,7 +317,11 @@ def test_options_jsonpaths_uncompressed_no_backup_topic_and_single_statement():
         ({"buffer_size_mib": 129}, ValueError, r"buffer_size_mib must be ≤ 128"),
         ({"buffer_interval_seconds": 901}, ValueError, r"buffer_interval_seconds must be ≤ 900"),
         ({"compression": "SNAPPY"}, ValueError, r"compression must be 'GZIP' or 'UNCOMPRESSED'"),
-        ({"copy_format": "JSON 'auto'"}, ValueError, r"copy_format must be a CopyFormat"),
+        (
+            {"copy_format": "s3://acme-raw/jsonpaths.json"},
+            TypeError,
+            r"copy_format must be a CopyFormat or a JsonPathsFile, got 's3://",
+        ),
         ({"source_stream": "events"}, TypeError, r"source_stream must be an IStream"),
         ({"source_key": "alias/k"}, TypeError, r"source_key must be an IKey"),
         ({"bucket": "acme-raw"}, TypeError, r"bucket must be an IBucket"),
