@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
         "plan",
         help="size and price a workload (shards, buffering, lifecycle, 12-month cost)",
         description="Turn a workload profile into stream, delivery and lifecycle settings and "
-        "a month-by-month cost estimate (raw zone with its lifecycle vs. S3 Standard only).",
+        "a month-by-month cost estimate (Kinesis, Firehose, Athena queries, and the raw zone "
+        "with its lifecycle vs. S3 Standard only).",
     )
     parser.add_argument(
         "--events-per-second", type=float, required=True, help="peak events per second"
@@ -53,6 +54,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--queries-per-day", type=int, default=0, help="Athena queries per day (default: 0)"
+    )
+    parser.add_argument(
+        "--query-scanned-mib",
+        type=float,
+        help="average MiB one Athena query scans (default: one day of raw data as stored, "
+        "i.e. a query filtering on one day's partitions)",
     )
     parser.add_argument("--parquet", action="store_true", help="convert to Parquet in Firehose")
     parser.add_argument(
@@ -98,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 zone: AccessPattern(getattr(args, f"{zone.value}_access")) for zone in Zone
             },
             queries_per_day=args.queries_per_day,
+            query_scanned_mib=args.query_scanned_mib,
             parquet=args.parquet,
             dynamic_partitioning=args.dynamic_partitioning,
             region=args.region,
@@ -153,6 +161,7 @@ def render(result: Plan) -> str:
             _number(sum(month.lifecycle.gb_months.values())),
             _money(month.kinesis),
             _money(month.firehose),
+            _money(month.athena),
             _money(month.standard_only.total),
             _money(month.lifecycle.total),
             _money(month.standard_only_total),
@@ -169,6 +178,7 @@ def render(result: Plan) -> str:
             "",
             _money(sum(month.kinesis for month in costs.months)),
             _money(sum(month.firehose for month in costs.months)),
+            _money(sum(month.athena for month in costs.months)),
             _money(s3_standard),
             _money(s3_lifecycle),
             _money(costs.standard_only_total),
@@ -197,6 +207,7 @@ def render(result: Plan) -> str:
                 "GB-months",
                 "Kinesis",
                 "Firehose",
+                "Athena",
                 "S3 Standard-only",
                 "S3 lifecycle",
                 "total Standard-only",

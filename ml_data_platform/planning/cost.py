@@ -1,5 +1,5 @@
-"""Month-by-month cost estimate: Kinesis, Firehose and the raw zone's S3 storage under its
-lifecycle, compared with keeping the same data in S3 Standard.
+"""Month-by-month cost estimate: Kinesis, Firehose, Athena queries and the raw zone's S3
+storage under its lifecycle, compared with keeping the same data in S3 Standard.
 
 Model (pure Python, deterministic):
 - A month is 30 days (``prices.DAYS_PER_MONTH``); events arrive steadily at the average rate
@@ -15,6 +15,12 @@ Model (pure Python, deterministic):
   infrequent until day 90, archive instant access after.
 - Deleting an object before its class's minimum storage duration bills the remaining days.
 - Kinesis: one stream read once (by Firehose); Firehose: one delivery stream to the lake.
+- Athena: ``queries_per_day`` queries every day, each scanning
+  ``WorkloadProfile.query_scanned_bytes`` (default: one day of raw data as stored, i.e. a query
+  filtering on one day's partitions), rounded up to a whole MB and at least
+  ``minimum_scanned_mb``. The charge is the same with the lifecycle and with S3 Standard only
+  (the default scan reads data young enough to still be in Standard). The S3 requests and
+  retrievals the queries make are not priced.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from ml_data_platform.core.inputs import require_int
 from ml_data_platform.planning.prices import (
     DAYS_PER_MONTH,
     GB,
+    MB,
     SECONDS_PER_MONTH,
     STANDARD,
     PriceTable,
@@ -58,6 +65,7 @@ class LineItem(Enum):
 
     KINESIS = "kinesis"
     FIREHOSE = "firehose"
+    ATHENA = "athena"
     S3_STORAGE = "s3-storage"
     S3_TRANSITIONS = "s3-transitions"
     S3_MONITORING = "s3-monitoring"
@@ -96,6 +104,7 @@ class MonthCost:
     standard_only: StorageMonth
     kinesis: float
     firehose: float
+    athena: float
 
     @property
     def items(self) -> Mapping[LineItem, float]:
@@ -104,6 +113,7 @@ class MonthCost:
             {
                 LineItem.KINESIS: self.kinesis,
                 LineItem.FIREHOSE: self.firehose,
+                LineItem.ATHENA: self.athena,
                 LineItem.S3_STORAGE: self.lifecycle.storage,
                 LineItem.S3_TRANSITIONS: self.lifecycle.transitions,
                 LineItem.S3_MONITORING: self.lifecycle.monitoring,
@@ -114,12 +124,12 @@ class MonthCost:
     @property
     def total(self) -> float:
         """Everything, with the lifecycle."""
-        return self.kinesis + self.firehose + self.lifecycle.total
+        return self.kinesis + self.firehose + self.athena + self.lifecycle.total
 
     @property
     def standard_only_total(self) -> float:
         """Everything, with the raw zone kept in S3 Standard."""
-        return self.kinesis + self.firehose + self.standard_only.total
+        return self.kinesis + self.firehose + self.athena + self.standard_only.total
 
     @property
     def savings(self) -> float:
@@ -174,7 +184,8 @@ def estimate_costs(
     stream: StreamRecommendation | None = None,
     buffering: Buffering | None = None,
 ) -> CostEstimate:
-    """Estimate ``months`` months of ingestion and raw-zone storage for ``profile``.
+    """Estimate ``months`` months of ingestion, Athena queries and raw-zone storage for
+    ``profile``.
 
     Args:
         profile: The workload.
@@ -202,7 +213,7 @@ def estimate_costs(
     monthly_bytes = profile.average_bytes_per_second * SECONDS_PER_MONTH
     monthly_objects = monthly_bytes / object_bytes
     monthly_gb = monthly_bytes / profile.compression_ratio / GB
-    notes = _notes(profile)
+    notes = _notes(profile, prices)
     schedule = lifecycle.storage_schedule()
     stored_object_bytes = object_bytes / profile.compression_ratio
     if schedule and stored_object_bytes < S3_MIN_TRANSITION_OBJECT_BYTES:
@@ -228,9 +239,10 @@ def estimate_costs(
         dynamic_partitioning=profile.dynamic_partitioning,
         objects=monthly_objects,
     )
+    athena = prices.athena.monthly(profile.queries_per_day, profile.query_scanned_bytes)
     return CostEstimate(
         months=tuple(
-            MonthCost(index + 1, lifecycle_month, standard_month, kinesis, firehose)
+            MonthCost(index + 1, lifecycle_month, standard_month, kinesis, firehose, athena)
             for index, (lifecycle_month, standard_month) in enumerate(
                 zip(with_lifecycle, standard_only, strict=True)
             )
@@ -356,7 +368,7 @@ def _crossed(age: float, start: float, end: float) -> float:
     return max(0.0, end - age) - max(0.0, start - age)
 
 
-def _notes(profile: WorkloadProfile) -> list[str]:
+def _notes(profile: WorkloadProfile, prices: PriceTable) -> list[str]:
     notes = []
     if profile.stream_retention_hours > 24:
         notes.append(
@@ -369,7 +381,17 @@ def _notes(profile: WorkloadProfile) -> list[str]:
             "count by the active partitions per flush"
         )
     if profile.queries_per_day:
-        notes.append(f"{profile.queries_per_day} Athena queries/day are not priced")
+        scanned = profile.query_scanned_bytes / MB
+        source = (
+            "query_scanned_mib"
+            if profile.query_scanned_mib is not None
+            else "default: one day of raw data as stored"
+        )
+        billed = prices.athena.billed_bytes_per_query(profile.query_scanned_bytes) // MB
+        notes.append(
+            f"Athena: {profile.queries_per_day:,} queries/day, each scanning {scanned:,.1f} MiB "
+            f"({source}), billed as {billed:,} MB each"
+        )
     if profile.compression_ratio == 1:
         notes.append("no compression assumed (compression_ratio 1): storage is an upper bound")
     return notes

@@ -8,7 +8,12 @@ from enum import Enum
 from types import MappingProxyType
 
 from ml_data_platform.core.inputs import require_int
-from ml_data_platform.core.limits import KINESIS_MAX_RETENTION_HOURS, KINESIS_MIN_RETENTION_HOURS
+from ml_data_platform.core.limits import (
+    KINESIS_MAX_RETENTION_HOURS,
+    KINESIS_MIN_RETENTION_HOURS,
+    MIB,
+)
+from ml_data_platform.planning.prices import SECONDS_PER_DAY
 from ml_data_platform.planning.sizing import require_positive
 from ml_data_platform.storage import zones
 from ml_data_platform.storage.lifecycle import LifecyclePreset
@@ -74,12 +79,16 @@ class WorkloadProfile:
         zone_access: Access pattern per zone (``Zone`` or its name); zones left out keep
             their default. Default: raw MONTHLY_THEN_RARE, curated UNPREDICTABLE, analytics
             FREQUENT_THEN_MONTHLY.
-        queries_per_day: Athena queries per day on the lake (not priced yet). Default: 0.
+        queries_per_day: Athena queries per day on the lake, each priced by the data it scans
+            (``query_scanned_mib``). Default: 0.
         parquet: Firehose converts JSON to Parquet (else GZIP JSON). Default: False.
         dynamic_partitioning: Firehose partitions by keys in the records. Default: False.
         region: AWS region; selects the price table. Default: "us-east-1".
         compression_ratio: Ingested bytes per stored byte in S3 (GZIP JSON and Parquet are
             often 4–10). Default: 1.0 (no compression assumed: storage is an upper bound).
+        query_scanned_mib: Average data one query scans, in MiB. Default: one day of raw data
+            as stored (average bytes/s × 86,400 / compression_ratio), i.e. a query filtering on
+            one day's partitions.
     """
 
     peak_events_per_second: float
@@ -93,6 +102,7 @@ class WorkloadProfile:
     dynamic_partitioning: bool = False
     region: str = "us-east-1"
     compression_ratio: float = 1.0
+    query_scanned_mib: float | None = None
 
     def __post_init__(self) -> None:
         peak = require_positive(self.peak_events_per_second, "peak_events_per_second")
@@ -120,12 +130,22 @@ class WorkloadProfile:
                 f"region must be a region name such as 'us-east-1', got {self.region!r}"
             )
         require_positive(self.compression_ratio, "compression_ratio")
+        if self.query_scanned_mib is not None:
+            require_positive(self.query_scanned_mib, "query_scanned_mib")
         object.__setattr__(self, "zone_access", _zone_access(self.zone_access))
 
     @property
     def average_bytes_per_second(self) -> float:
         """Average ingested bytes per second."""
         return self.average_events_per_second * self.average_event_bytes
+
+    @property
+    def query_scanned_bytes(self) -> float:
+        """Bytes one Athena query scans: ``query_scanned_mib``, or by default one day of raw
+        data as stored."""
+        if self.query_scanned_mib is not None:
+            return self.query_scanned_mib * MIB
+        return self.average_bytes_per_second * SECONDS_PER_DAY / self.compression_ratio
 
 
 def _zone_access(overrides: Mapping[str, AccessPattern]) -> Mapping[str, AccessPattern]:

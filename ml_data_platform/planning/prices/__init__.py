@@ -1,9 +1,9 @@
 """Versioned public list prices per region (``<region>.json`` beside this module) and the
 billing rules that turn usage into money.
 
-Units: a GB is 2**30 bytes and a KB 1,024 bytes, as AWS bills them; a month is 30 days
-(720 hours), so the lifecycle presets' ages (30, 90, 180 days) fall on month boundaries. A
-730-hour month would add about 1.4 % to the hourly charges.
+Units: a TB is 2**40 bytes, a GB 2**30, a MB 2**20 and a KB 1,024, as AWS bills them; a month
+is 30 days (720 hours), so the lifecycle presets' ages (30, 90, 180 days) fall on month
+boundaries. A 730-hour month would add about 1.4 % to the hourly charges.
 
 Billing rules (from the pricing pages listed in each price file's ``source``):
 - Kinesis on-demand: per stream-hour, per GB written (each record rounded up to 1 KB) and per
@@ -12,11 +12,14 @@ Billing rules (from the pricing pages listed in each price file's ``source``):
   record, rounded up).
 - Firehose: ingestion and format conversion per GB, each record rounded up to 5 KB; dynamic
   partitioning per GB processed and per 1,000 objects delivered to S3.
+- Athena (SQL queries): per TB scanned, each query's bytes rounded up to a whole MB with a
+  minimum per query (10 MB: ``minimum_scanned_mb``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,11 +30,14 @@ from typing import Any
 
 from ml_data_platform.storage.lifecycle import StorageClass
 
+TB = 2**40
 GB = 2**30
+MB = 2**20
 KB = 1024
 DAYS_PER_MONTH = 30
 HOURS_PER_MONTH = DAYS_PER_MONTH * 24
-SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
+SECONDS_PER_DAY = 24 * 3600
+SECONDS_PER_MONTH = DAYS_PER_MONTH * SECONDS_PER_DAY
 STANDARD = "STANDARD"
 """API name of S3 Standard, where objects land (it is not a lifecycle target)."""
 
@@ -134,6 +140,29 @@ class FirehosePrices:
 
 
 @dataclass(frozen=True)
+class AthenaPrices:
+    """Amazon Athena SQL query prices (per data scanned).
+
+    Args:
+        scanned_tb: Per TB scanned.
+        minimum_scanned_mb: Least data billed per query, in MB; each query's bytes are also
+            rounded up to a whole MB.
+    """
+
+    scanned_tb: float
+    minimum_scanned_mb: int
+
+    def billed_bytes_per_query(self, scanned_bytes: float) -> int:
+        """``scanned_bytes`` rounded up to a whole MB, at least ``minimum_scanned_mb``."""
+        return max(math.ceil(scanned_bytes / MB), self.minimum_scanned_mb) * MB
+
+    def monthly(self, queries_per_day: float, scanned_bytes_per_query: float) -> float:
+        """A month of ``queries_per_day`` queries, each scanning ``scanned_bytes_per_query``."""
+        queries = queries_per_day * DAYS_PER_MONTH
+        return queries * self.billed_bytes_per_query(scanned_bytes_per_query) / TB * self.scanned_tb
+
+
+@dataclass(frozen=True)
 class PriceTable:
     """One region's prices, as read from ``<region>.json``.
 
@@ -147,6 +176,7 @@ class PriceTable:
         s3: S3 prices.
         kinesis: Kinesis Data Streams prices.
         firehose: Firehose prices.
+        athena: Athena query prices.
     """
 
     region: str
@@ -158,6 +188,7 @@ class PriceTable:
     s3: S3Prices
     kinesis: KinesisPrices
     firehose: FirehosePrices
+    athena: AthenaPrices
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PriceTable:
@@ -202,6 +233,10 @@ class PriceTable:
                 dynamic_partitioning_per_1000_objects=reader.price(
                     "firehose.dynamic_partitioning_per_1000_objects"
                 ),
+            ),
+            athena=AthenaPrices(
+                scanned_tb=reader.price("athena.scanned_tb"),
+                minimum_scanned_mb=reader.integer("athena.minimum_scanned_mb"),
             ),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,8 @@ from ml_data_platform.config import (
     DeliverySettings,
     settings_from_context,
 )
+from ml_data_platform.planning import LineItem, Plan, WorkloadProfile
+from ml_data_platform.planning import cli as plan_cli
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
 
 EXAMPLE = [
@@ -34,12 +37,56 @@ def test_prints_settings_and_aligned_cost_tables(capsys: pytest.CaptureFixture[s
     assert "128 MiB / 900 s, parquet" in out
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("month  GB-months"))
+    assert lines[header].split()[:5] == ["month", "GB-months", "Kinesis", "Firehose", "Athena"]
     table = lines[header : header + 15]  # header, rule, 12 months, total
     assert table[-1].startswith("total")
     assert len({len(line) for line in table}) == 1  # right-aligned columns line up
     # month 1: nothing has aged into IA yet, so the lifecycle saves nothing
     assert table[2].split()[-1] == "0.00"
     assert float(table[-1].split()[-1].replace(",", "")) > 0
+    # no queries: no Athena (the total row has no GB-months cell)
+    assert [row.split()[4] for row in table[2:-1]] + [table[-1].split()[3]] == ["0.00"] * 13
+
+
+def test_query_flags_reach_the_profile_and_price_athena(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profiles: list[WorkloadProfile] = []
+    real_plan = plan_cli.plan
+
+    def recording_plan(profile: WorkloadProfile, **kwargs: Any) -> Plan:
+        profiles.append(profile)
+        return real_plan(profile, **kwargs)
+
+    monkeypatch.setattr(plan_cli, "plan", recording_plan)
+    argv = [*EXAMPLE, "--queries-per-day", "1000", "--query-scanned-mib", "1"]
+    assert main(argv) == 0
+    assert (profiles[0].queries_per_day, profiles[0].query_scanned_mib) == (1000, 1.0)
+    out = capsys.readouterr().out
+    # 1,000 queries/day × 1 MiB, each billed the 10 MB minimum: 300,000 MB / 2^20 TB × $5
+    # = 1.43 a month, 17.17 over 12 months
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("month  GB-months"))
+    months, total = lines[header + 2 : header + 14], lines[header + 14]
+    assert [row.split()[4] for row in months] == ["1.43"] * 12
+    assert total.split()[0] == "total" and total.split()[3] == "17.17"  # no GB-months cell
+    assert (
+        "- Athena: 1,000 queries/day, each scanning 1.0 MiB (query_scanned_mib), billed as "
+        "10 MB each"
+    ) in out
+    totals = real_plan(profiles[0]).costs.totals
+    assert totals[LineItem.ATHENA] == pytest.approx(12 * 1.430511, abs=1e-5)
+
+
+def test_query_scanned_mib_defaults_to_one_day_of_stored_data(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([*EXAMPLE, "--queries-per-day", "1", "--compression-ratio", "8"]) == 0
+    # 2,000 events/s × 2,048 B × 86,400 s / 8 = 44,236,800,000 B = 42,187.5 MiB a query
+    assert (
+        "Athena: 1 queries/day, each scanning 42,187.5 MiB (default: one day of raw data as "
+        "stored), billed as 42,188 MB each"
+    ) in capsys.readouterr().out
 
 
 def test_writes_the_context_snippet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,6 +141,7 @@ def test_the_written_context_loads_with_the_planned_retention(tmp_path: Path) ->
         (["--average-events-per-second", "9000"], "must be ≥ average_events_per_second (9000)"),
         (["--region", "eu-west-9"], "no price table for region 'eu-west-9'"),
         (["--env", "Prod"], "env_name 'Prod' must be 1–31 lowercase letters"),
+        (["--query-scanned-mib", "0"], "query_scanned_mib must be a positive number, got 0.0"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(

@@ -17,7 +17,9 @@ from ml_data_platform.planning import (
     estimate_storage,
 )
 from ml_data_platform.planning.prices import (
+    MB,
     STANDARD,
+    AthenaPrices,
     FirehosePrices,
     KinesisPrices,
     PriceTable,
@@ -61,6 +63,8 @@ PRICES = PriceTable(
         dynamic_partitioning_gb=100,
         dynamic_partitioning_per_1000_objects=1000,
     ),
+    # 2^20 per TB: each billed MB (2^20 bytes) costs exactly 1
+    athena=AthenaPrices(scanned_tb=2**20, minimum_scanned_mb=10),
 )
 IA_30 = [Transition(StorageClass.STANDARD_IA, 30)]
 
@@ -143,6 +147,50 @@ def test_estimate_adds_kinesis_and_firehose_to_raw_storage() -> None:
     assert estimate.total == pytest.approx(first.total + second.total)
     assert estimate.savings == pytest.approx(estimate.standard_only_total - estimate.total)
     assert (estimate.region, estimate.currency, estimate.price_version) == ("test-1", "XTS", 7)
+    # no queries: no Athena charge
+    assert first.athena == 0 and estimate.totals[LineItem.ATHENA] == 0
+
+
+def test_athena_scans_one_day_of_stored_data_by_default() -> None:
+    # 10 events/s × 4,096 B = 40,960 B/s; one day: × 86,400 = 3,538,944,000 B ingested,
+    # stored at compression ratio 4: 884,736,000 B = 843.75 MiB → billed as 844 MB.
+    # 10 queries/day × 30 days × 844 MB × 1 per MB = 253,200 a month
+    lifecycles = {Zone.RAW: Lifecycle.preset(LifecyclePreset.STANDARD)}
+    busy = profile(
+        peak_events_per_second=10,
+        average_events_per_second=10,
+        average_event_bytes=4096,
+        compression_ratio=4,
+        queries_per_day=10,
+    )
+    assert busy.query_scanned_bytes == 884_736_000 == 843.75 * MB
+    estimate = estimate_costs(busy, lifecycles, months=2, prices=PRICES)
+    assert [m.athena for m in estimate.months] == pytest.approx([253_200, 253_200])
+    assert estimate.totals[LineItem.ATHENA] == pytest.approx(506_400)
+    assert (
+        "Athena: 10 queries/day, each scanning 843.8 MiB (default: one day of raw data as "
+        "stored), billed as 844 MB each"
+    ) in estimate.notes
+
+
+def test_athena_is_in_both_totals_and_does_not_change_the_savings() -> None:
+    # 1,000 queries/day of 1 MiB each: billed the 10 MB minimum, 1,000 × 30 × 10 = 300,000
+    lifecycles = {Zone.RAW: Lifecycle.preset(LifecyclePreset.INFREQUENT_ACCESS)}
+    quiet = estimate_costs(profile(), lifecycles, months=2, prices=PRICES)
+    queried = estimate_costs(
+        profile(queries_per_day=1000, query_scanned_mib=1), lifecycles, months=2, prices=PRICES
+    )
+    for without, month in zip(quiet.months, queried.months, strict=True):
+        assert month.athena == pytest.approx(300_000)
+        assert month.items[LineItem.ATHENA] == month.athena
+        assert month.total == pytest.approx(without.total + 300_000)
+        assert month.standard_only_total == pytest.approx(without.standard_only_total + 300_000)
+        assert month.total == pytest.approx(sum(month.items.values()))
+    assert queried.total == pytest.approx(quiet.total + 600_000)
+    assert queried.standard_only_total == pytest.approx(quiet.standard_only_total + 600_000)
+    assert queried.savings == pytest.approx(quiet.savings)
+    assert queried.totals[LineItem.ATHENA] == pytest.approx(600_000)
+    assert "billed as 10 MB each" in " | ".join(queried.notes)
 
 
 def test_objects_under_128_kib_stay_in_standard() -> None:
@@ -153,7 +201,7 @@ def test_objects_under_128_kib_stay_in_standard() -> None:
     assert any("under 128 KiB" in note for note in estimate.notes)
 
 
-def test_notes_flag_what_is_not_priced() -> None:
+def test_notes_flag_assumptions_and_what_is_not_priced() -> None:
     lifecycles = {Zone.RAW: Lifecycle.preset(LifecyclePreset.STANDARD)}
     estimate = estimate_costs(
         profile(stream_retention_hours=48, queries_per_day=10, dynamic_partitioning=True),
@@ -163,7 +211,12 @@ def test_notes_flag_what_is_not_priced() -> None:
     )
     text = " | ".join(estimate.notes)
     assert "extended retention beyond 24 h is not priced" in text
-    assert "10 Athena queries/day are not priced" in text
+    assert not any("Athena" in note and "not priced" in note for note in estimate.notes)
+    # 1 event/s × 3,072 B × 86,400 s = 265,420,800 B = 253.125 MiB a day → billed as 254 MB
+    assert (
+        "Athena: 10 queries/day, each scanning 253.1 MiB (default: one day of raw data as "
+        "stored), billed as 254 MB each"
+    ) in text
     assert "one object per buffer flush assumed" in text
 
 

@@ -14,7 +14,10 @@ from ml_data_platform.planning.prices import (
     FIREHOSE_BILLING_UNIT_BYTES,
     KINESIS_ON_DEMAND_WRITE_UNIT_BYTES,
     KINESIS_PUT_PAYLOAD_UNIT_BYTES,
+    MB,
     STANDARD,
+    TB,
+    AthenaPrices,
     FirehosePrices,
     PriceTable,
     billed_bytes,
@@ -34,6 +37,13 @@ def test_us_east_1_states_its_provenance() -> None:
     assert all(url.startswith("https://aws.amazon.com/") for url in table.sources)
     assert any("UNCONFIRMED" in note for note in table.notes)
     assert "us-east-1" in available_regions()
+    assert "https://aws.amazon.com/athena/pricing/" in table.sources
+    not_priced = next(note for note in table.notes if note.startswith("Not priced:"))
+    assert "Athena" not in not_priced
+
+
+def test_us_east_1_prices_athena_by_data_scanned() -> None:
+    assert load_prices("us-east-1").athena == AthenaPrices(scanned_tb=5.0, minimum_scanned_mb=10)
 
 
 def test_every_storage_class_has_storage_and_transition_prices() -> None:
@@ -68,6 +78,25 @@ def test_missing_or_bad_keys_name_their_path() -> None:
         PriceTable.from_dict(copy.deepcopy(data))
 
 
+@pytest.mark.parametrize("key", ["scanned_tb", "minimum_scanned_mb"])
+def test_missing_athena_prices_name_their_key(key: str) -> None:
+    data = raw_table()
+    del data["athena"][key]
+    with pytest.raises(ValueError) as error:
+        PriceTable.from_dict(data)
+    assert str(error.value) == f"price table 'us-east-1': missing key 'athena.{key}'"
+
+
+def test_athena_minimum_must_be_a_positive_whole_number_of_mb() -> None:
+    data = raw_table()
+    data["athena"]["minimum_scanned_mb"] = 0.5
+    with pytest.raises(ValueError) as error:
+        PriceTable.from_dict(data)
+    assert str(error.value) == (
+        "price table 'us-east-1': athena.minimum_scanned_mb must be a positive integer, got 0.5"
+    )
+
+
 @pytest.mark.parametrize(
     ("size", "unit", "billed"),
     [
@@ -98,3 +127,40 @@ def test_firehose_rounds_records_to_5_kb_and_adds_optional_features() -> None:
     # + 7.4158 GB × 100 + 2,880 objects / 1000 × 1000
     partitioned = prices.monthly(1, 3072, parquet=False, dynamic_partitioning=True, objects=2880)
     assert partitioned == pytest.approx(12.3596 + 741.577 + 2880, abs=1e-2)
+
+
+ATHENA = AthenaPrices(scanned_tb=5.0, minimum_scanned_mb=10)
+
+
+@pytest.mark.parametrize(
+    ("scanned", "billed"),
+    [
+        (1, 10 * MB),  # one byte: the 10 MB minimum
+        (10 * MB, 10 * MB),
+        (10 * MB + 1, 11 * MB),  # one byte over: the next whole MB
+        (25.5 * MB, 26 * MB),
+    ],
+)
+def test_athena_bills_whole_mb_per_query_with_a_minimum(scanned: float, billed: int) -> None:
+    assert ATHENA.billed_bytes_per_query(scanned) == billed
+
+
+def test_athena_small_queries_pay_the_10_mb_minimum() -> None:
+    # 1,000 queries/day × 1 MiB, each billed as 10 MB: 1,000 × 30 × 10 × 2^20 B
+    # = 300,000 MB = 300,000 / 2^20 TB = 0.2861 TB × $5 = $1.4305
+    monthly = ATHENA.monthly(1000, 1 * MB)
+    assert monthly == pytest.approx(1000 * 30 * 10 * 2**20 / 2**40 * 5)
+    assert monthly == pytest.approx(1.430511, abs=1e-6)
+    assert TB == 2**40 and MB == 2**20
+
+
+def test_athena_larger_queries_round_up_to_the_next_mb() -> None:
+    # 100 queries/day × 25.5 MiB, billed as 26 MB: 100 × 30 × 26 = 78,000 MB
+    # = 78,000 / 2^20 TB × $5 = $0.371933
+    assert ATHENA.monthly(100, 25.5 * MB) == pytest.approx(0.371933, abs=1e-6)
+    # rounding matters: 25.5 MB unrounded would be 0.364780
+    assert ATHENA.monthly(100, 25.5 * MB) > 100 * 30 * 25.5 / 2**20 * 5
+
+
+def test_athena_without_queries_costs_nothing() -> None:
+    assert ATHENA.monthly(0, 50 * MB) == 0

@@ -30,6 +30,14 @@ def test_defaults_give_every_zone_an_access_pattern() -> None:
         "us-east-1",
     )
     assert result.average_bytes_per_second == 100_000
+    assert result.query_scanned_mib is None
+
+
+def test_queries_scan_one_day_of_stored_data_unless_told() -> None:
+    # 100,000 B/s × 86,400 s = 8,640,000,000 B a day; stored at ratio 4: 2,160,000,000 B
+    assert profile().query_scanned_bytes == 8_640_000_000
+    assert profile(compression_ratio=4).query_scanned_bytes == 2_160_000_000
+    assert profile(query_scanned_mib=1.5, compression_ratio=4).query_scanned_bytes == 1_572_864
 
 
 def test_overrides_by_name_or_zone_keep_other_defaults() -> None:
@@ -65,6 +73,12 @@ def test_access_patterns_map_to_lifecycle_presets() -> None:
         ({"stream_retention_hours": 8761}, "stream_retention_hours must be ≤ 8760, got 8761"),
         ({"queries_per_day": -1}, "queries_per_day must be ≥ 0, got -1"),
         ({"compression_ratio": 0}, "compression_ratio must be a positive number, got 0"),
+        ({"query_scanned_mib": 0}, "query_scanned_mib must be a positive number, got 0"),
+        ({"query_scanned_mib": -2.5}, "query_scanned_mib must be a positive number, got -2.5"),
+        (
+            {"query_scanned_mib": float("nan")},
+            "query_scanned_mib must be a positive number, got nan",
+        ),
         ({"region": ""}, "region must be a region name such as 'us-east-1', got ''"),
         (
             {"zone_access": {"gold": AccessPattern.FREQUENT}},
