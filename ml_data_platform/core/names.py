@@ -66,3 +66,22 @@ def validate_slug(name: str, prop: str) -> str:
             f"{prop} {name!r} must be 1–31 lowercase letters, digits or '-', starting with a letter"
         )
     return name
+
+
+def validate_key_prefix(prefix: str, prop: str, *, allow_empty: bool = True) -> str:
+    """Return ``prefix`` as a relative S3 key prefix ending in ``/`` (``""`` stays ``""``).
+
+    Rejected, because IAM resources and policies are built from it: a leading ``/``, ``*`` or
+    ``?`` (they would widen an ARN pattern), ``//``, and ``""`` when ``allow_empty`` is False
+    (the whole bucket).
+    """
+    if not isinstance(prefix, str):
+        raise TypeError(f"{prop} must be a string, got {type(prefix).__name__}: {prefix!r}")
+    if not prefix and not allow_empty:
+        raise ValueError(f"{prop} must not be empty (that would cover the whole bucket)")
+    if prefix.startswith("/") or "//" in prefix or "*" in prefix or "?" in prefix:
+        raise ValueError(
+            f"{prop} {prefix!r} must be a relative key prefix: no leading '/', no '//', "
+            "no '*' or '?'"
+        )
+    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
