@@ -24,6 +24,7 @@ from ml_data_platform.core.limits import (
     FIREHOSE_MIN_BUFFER_SIZE_MIB,
     FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION,
 )
+from ml_data_platform.core.names import validate_key_prefix
 from ml_data_platform.storage.layout import ERROR_OUTPUT_TYPE
 
 DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS = 60
@@ -102,6 +103,10 @@ def validate_prefixes(
     """Check an S3 ``prefix``/``error_prefix`` pair against Firehose's prefix rules.
 
     - each ≤ 512 characters, expressions of the form ``!{namespace:value}``;
+    - the literal part of each (the text before its first ``!{…}``, from which the delivery
+      role's S3 object ARNs are built) is a non-empty relative key prefix: no leading ``/``,
+      no ``//``, no ``*`` or ``?`` (``core.names.validate_key_prefix``), so the grant can never
+      widen to the whole bucket or to a wildcard the IAM5 acknowledgement would hide;
     - an error prefix is required (Firehose requires one when the prefix has ``!{…}``; the
       platform always does, so the role can be scoped to the two prefixes); it must contain
       ``!{firehose:error-output-type}``, which the prefix itself must not contain;
@@ -126,6 +131,11 @@ def validate_prefixes(
                     "(firehose:error-output-type, firehose:random-string, timestamp:<format>, "
                     "partitionKeyFromQuery:<key>)"
                 )
+        validate_key_prefix(
+            static_part(value),
+            f"{prop} {value!r}: its literal part (before the first !{{...}})",
+            allow_empty=False,
+        )
     expressions = _EXPRESSION.findall(prefix)
     if not error_prefix:
         reason = (

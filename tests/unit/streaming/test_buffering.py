@@ -139,6 +139,68 @@ def test_prefix_rules(prefix, error_prefix, keys, message):
         validate_prefixes(prefix, error_prefix, partition_keys=keys)
 
 
+LITERAL = r"its literal part \(before the first !\{\.\.\.\}\)"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "error_prefix", "message"),
+    [
+        # The object ARNs of the delivery role end in '<literal part>*': an empty literal part
+        # would grant <bucket>/*, and '*'/'?' or a leading '/' would widen or break the grant.
+        (
+            "!{timestamp:yyyy}/",
+            f"e/{ERR}/",
+            rf"prefix '!\{{timestamp:yyyy\}}/': {LITERAL} must not be empty \(that would cover "
+            r"the whole bucket\)",
+        ),
+        ("", f"e/{ERR}/", rf"prefix '': {LITERAL} must not be empty"),
+        (
+            "a*/",
+            f"e/{ERR}/",
+            rf"prefix 'a\*/': {LITERAL} 'a\*/' must be a relative key prefix: no leading '/', "
+            r"no '//', no '\*' or '\?'",
+        ),
+        (
+            "a?/!{timestamp:yyyy}/",
+            f"e/{ERR}/",
+            rf"prefix 'a\?/!\{{timestamp:yyyy\}}/': {LITERAL} 'a\?/' must be a relative",
+        ),
+        ("/clicks/", f"e/{ERR}/", rf"prefix '/clicks/': {LITERAL} '/clicks/' must be a relative"),
+        (
+            "clicks/",
+            f"{ERR}/",
+            rf"error_prefix '!\{{firehose:error-output-type\}}/': {LITERAL} must not be empty",
+        ),
+        (
+            "clicks/",
+            f"err*/{ERR}/",
+            rf"error_prefix 'err\*/!\{{firehose:error-output-type\}}/': {LITERAL} 'err\*/' "
+            "must be a relative key prefix",
+        ),
+        (
+            "clicks/",
+            f"/e/{ERR}/",
+            rf"error_prefix '/e/!\{{firehose:error-output-type\}}/': {LITERAL} '/e/' must be",
+        ),
+    ],
+)
+def test_literal_part_of_each_prefix_must_scope_the_grant(prefix, error_prefix, message):
+    with pytest.raises(ValueError, match=message):
+        validate_prefixes(prefix, error_prefix)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "error_prefix", "message"),
+    [
+        (b"clicks/", f"e/{ERR}/", r"prefix must be a string, got bytes: b'clicks/'"),
+        ("clicks/", 7, r"error_prefix must be a string, got int: 7"),
+    ],
+)
+def test_prefixes_must_be_strings(prefix, error_prefix, message):
+    with pytest.raises(TypeError, match=message):
+        validate_prefixes(prefix, error_prefix)
+
+
 def test_partition_key_rules():
     assert validate_partition_keys({"customer": ".customer_id"}) == {"customer": ".customer_id"}
     with pytest.raises(ValueError, match=r"partition_keys: key 'bad-key' must be 1–64 letters"):

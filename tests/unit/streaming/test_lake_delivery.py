@@ -458,6 +458,17 @@ def _bad_stack():
             r"prefix 'x/!\{firehose:error-output-type\}/' must not contain",
         ),
         ({"prefix": "x" * 513}, ValueError, r"prefix must be ≤ 512 characters, got 513"),
+        (
+            {"prefix": "!{timestamp:yyyy}/", "error_prefix": f"e/{ERR}/"},
+            ValueError,
+            r"prefix '!\{timestamp:yyyy\}/': its literal part \(before the first !\{...\}\) "
+            r"must not be empty \(that would cover the whole bucket\)",
+        ),
+        (
+            {"prefix": "a*/", "error_prefix": f"e/{ERR}/"},
+            ValueError,
+            r"prefix 'a\*/': its literal part .* 'a\*/' must be a relative key prefix",
+        ),
         ({"dataset": None}, ValueError, r"give dataset, layout or prefix"),
         ({"dataset": "clicks"}, TypeError, r"dataset must be a Dataset, got str"),
         ({"buffer_size_mib": 0}, ValueError, r"buffer_size_mib must be ≥ 1, got 0"),
