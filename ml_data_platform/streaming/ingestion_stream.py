@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
@@ -24,12 +23,15 @@ from ml_data_platform.core.limits import KINESIS_MAX_RETENTION_HOURS, KINESIS_MI
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.planning.sizing import StreamMode, shards_for_throughput
 from ml_data_platform.storage.key import DataLakeKey
+from ml_data_platform.streaming.alarms import (
+    ALARM_PERIOD,
+    SUSTAINED_ALARM_PERIODS,
+    SUSTAINED_ALARM_WINDOW,
+    notify,
+)
 
 DEFAULT_ITERATOR_AGE_FRACTION = 0.5
 """Alarm when the oldest unread record is half as old as the retention period."""
-THROTTLE_ALARM_PERIOD = cdk.Duration.minutes(5)
-THROTTLE_ALARM_EVALUATION_PERIODS = 3
-"""Throttling alarms fire after 15 minutes of sustained throttling (retries absorb bursts)."""
 
 KDS3_REASON = (
     "A customer-managed key is required: producers and consumers are authorised per stream "
@@ -39,6 +41,8 @@ KDS3_REASON = (
 WRITE_ACTIONS = ("kinesis:PutRecord", "kinesis:PutRecords")
 DESCRIBE_ACTIONS = ("kinesis:ListShards", "kinesis:DescribeStream", "kinesis:DescribeStreamSummary")
 READ_ACTIONS = ("kinesis:GetRecords", "kinesis:GetShardIterator")
+CONSUMER_ACTIONS = (*READ_ACTIONS, *DESCRIBE_ACTIONS)
+"""What a consumer of the stream (``grant_read``, a Firehose source) needs on it."""
 
 
 class IngestionStream(Construct):
@@ -121,7 +125,7 @@ class IngestionStream(Construct):
         acknowledge(self.stream, "AwsSolutions-KDS3", KDS3_REASON)
         self.alarms: dict[str, cloudwatch.Alarm] = {
             "IteratorAge": self.stream.metric_get_records_iterator_age_milliseconds(
-                statistic=cloudwatch.Stats.MAXIMUM, period=cdk.Duration.minutes(5)
+                statistic=cloudwatch.Stats.MAXIMUM, period=ALARM_PERIOD
             ).create_alarm(
                 self,
                 "IteratorAgeAlarm",
@@ -138,24 +142,22 @@ class IngestionStream(Construct):
             "WriteThrottled": self._throttle_alarm(
                 "WriteThrottledAlarm",
                 self.stream.metric_write_provisioned_throughput_exceeded(
-                    statistic=cloudwatch.Stats.SUM, period=THROTTLE_ALARM_PERIOD
+                    statistic=cloudwatch.Stats.SUM, period=ALARM_PERIOD
                 ),
-                "Writes throttled for 15 minutes: add shards or spread partition keys",
+                f"Writes throttled for {SUSTAINED_ALARM_WINDOW.to_human_string()}: add shards or "
+                "spread partition keys",
             ),
             "ReadThrottled": self._throttle_alarm(
                 "ReadThrottledAlarm",
                 self.stream.metric_read_provisioned_throughput_exceeded(
-                    statistic=cloudwatch.Stats.SUM, period=THROTTLE_ALARM_PERIOD
+                    statistic=cloudwatch.Stats.SUM, period=ALARM_PERIOD
                 ),
-                "Reads throttled for 15 minutes: too many consumers share the shards "
+                f"Reads throttled for {SUSTAINED_ALARM_WINDOW.to_human_string()}: too many "
+                "consumers share the shards "
                 "(use enhanced fan-out or add shards)",
             ),
         }
-        if alarm_topic is not None:
-            action = cloudwatch_actions.SnsAction(alarm_topic)
-            for alarm in self.alarms.values():
-                alarm.add_alarm_action(action)
-                alarm.add_ok_action(action)
+        notify(self.alarms.values(), alarm_topic)
 
     def _throttle_alarm(
         self, construct_id: str, metric: cloudwatch.Metric, description: str
@@ -166,8 +168,8 @@ class IngestionStream(Construct):
             alarm_description=description,
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=THROTTLE_ALARM_EVALUATION_PERIODS,
-            datapoints_to_alarm=THROTTLE_ALARM_EVALUATION_PERIODS,
+            evaluation_periods=SUSTAINED_ALARM_PERIODS,
+            datapoints_to_alarm=SUSTAINED_ALARM_PERIODS,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
 
@@ -181,7 +183,7 @@ class IngestionStream(Construct):
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read records: GetRecords, GetShardIterator, ListShards,
         DescribeStream(Summary) on this stream and ``kms:Decrypt`` for this stream only."""
-        return self._grant(grantee, (*READ_ACTIONS, *DESCRIBE_ACTIONS), "kms:Decrypt")
+        return self._grant(grantee, CONSUMER_ACTIONS, "kms:Decrypt")
 
     def _grant(
         self, grantee: iam.IGrantable, actions: tuple[str, ...], kms_action: str

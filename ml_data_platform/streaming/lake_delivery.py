@@ -15,7 +15,6 @@ from collections.abc import Mapping
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
@@ -33,6 +32,12 @@ from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.datasets import DataFormat, Dataset
 from ml_data_platform.storage.layout import PartitionLayout
+from ml_data_platform.streaming.alarms import (
+    ALARM_PERIOD,
+    SUSTAINED_ALARM_PERIODS,
+    SUSTAINED_ALARM_WINDOW,
+    notify,
+)
 from ml_data_platform.streaming.buffering import (
     partitioned_prefix,
     resolve_buffering,
@@ -40,7 +45,11 @@ from ml_data_platform.streaming.buffering import (
     validate_partition_keys,
     validate_prefixes,
 )
-from ml_data_platform.streaming.ingestion_stream import IngestionStream, kinesis_key_conditions
+from ml_data_platform.streaming.ingestion_stream import (
+    CONSUMER_ACTIONS,
+    IngestionStream,
+    kinesis_key_conditions,
+)
 
 _LOG_STREAM_ID = "S3Destination"
 """Construct id of the log stream the L2 destination adds to the log group."""
@@ -49,7 +58,6 @@ MIN_FRESHNESS_ALARM_SECONDS = 900
 FRESHNESS_ALARM_INTERVAL_FACTOR = 3
 """Default freshness alarm: the oldest undelivered record is older than max(15 min, 3 × the
 buffer interval) — dynamic partitioning alone can deliver 1.5 × the interval late."""
-ALARM_PERIOD = cdk.Duration.minutes(5)
 KDF1_REASON = (
     "Server-side encryption cannot be enabled on a delivery stream whose source is a Kinesis "
     "data stream (Firehose rejects it); the source stream is encrypted with its KMS key and "
@@ -62,13 +70,6 @@ IAM5_REASON = (
 )
 _S3_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"]
 _S3_OBJECT_ACTIONS = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
-_KINESIS_READ_ACTIONS = [
-    "kinesis:DescribeStream",
-    "kinesis:DescribeStreamSummary",
-    "kinesis:GetRecords",
-    "kinesis:GetShardIterator",
-    "kinesis:ListShards",
-]
 _GLUE_ACTIONS = ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"]
 
 
@@ -289,13 +290,14 @@ class LakeDeliveryStream(Construct):
                 self,
                 "DeliverySuccessAlarm",
                 alarm_description=(
-                    f"S3 puts for {self.prefix} have been failing for 15 minutes "
+                    f"S3 puts for {self.prefix} have been failing for "
+                    f"{SUSTAINED_ALARM_WINDOW.to_human_string()} "
                     "(see the delivery log group and the error prefix)"
                 ),
                 threshold=1,
                 comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
+                evaluation_periods=SUSTAINED_ALARM_PERIODS,
+                datapoints_to_alarm=SUSTAINED_ALARM_PERIODS,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
         }
@@ -314,11 +316,7 @@ class LakeDeliveryStream(Construct):
                 evaluation_periods=1,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-        if alarm_topic is not None:
-            action = cloudwatch_actions.SnsAction(alarm_topic)
-            for alarm in self.alarms.values():
-                alarm.add_alarm_action(action)
-                alarm.add_ok_action(action)
+        notify(self.alarms.values(), alarm_topic)
 
     def _metric(self, name: str, statistic: str) -> cloudwatch.Metric:
         return self.delivery_stream.metric(name, statistic=statistic, period=ALARM_PERIOD)
@@ -334,7 +332,9 @@ class LakeDeliveryStream(Construct):
         log_stream: logs.ILogStream = self.log_group.node.find_child(_LOG_STREAM_ID)  # type: ignore[assignment]
         statements = [
             iam.PolicyStatement(
-                sid="ReadSourceStream", actions=_KINESIS_READ_ACTIONS, resources=[stream.stream_arn]
+                sid="ReadSourceStream",
+                actions=list(CONSUMER_ACTIONS),
+                resources=[stream.stream_arn],
             ),
             iam.PolicyStatement(
                 sid="ListDestinationBucket",

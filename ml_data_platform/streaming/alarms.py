@@ -1,0 +1,28 @@
+"""Alarm settings shared by the streaming constructs (named once)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_sns as sns
+
+ALARM_PERIOD = cdk.Duration.minutes(5)
+"""Period of every streaming alarm metric."""
+SUSTAINED_ALARM_PERIODS = 3
+"""Alarms on a sustained condition (throttling, failing puts) need this many breaching
+periods in a row: retries absorb bursts."""
+SUSTAINED_ALARM_WINDOW = cdk.Duration.minutes(ALARM_PERIOD.to_minutes() * SUSTAINED_ALARM_PERIODS)
+"""How long a sustained condition lasts before its alarm fires (15 minutes)."""
+
+
+def notify(alarms: Iterable[cloudwatch.Alarm], topic: sns.ITopic | None) -> None:
+    """Send the alarm and OK transitions of ``alarms`` to ``topic`` (nothing when None)."""
+    if topic is None:
+        return
+    action = cloudwatch_actions.SnsAction(topic)
+    for alarm in alarms:
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
