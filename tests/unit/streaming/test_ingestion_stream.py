@@ -260,6 +260,19 @@ def test_destroy_needs_the_context_flag():
         ),
         ({"stream_mode": "on-demand"}, TypeError, r"stream_mode must be a StreamMode"),
         (
+            {"stream_name": "bad name!"},
+            ValueError,
+            r"stream_name 'bad name!' \(9 characters\) must be 1–128 letters, digits, '_', '\.' "
+            r"or '-'",
+        ),
+        (
+            {"stream_name": "s" * 129},
+            ValueError,
+            r"stream_name 's{20}…' \(129 characters\) must be 1–128 letters",
+        ),
+        ({"stream_name": ""}, ValueError, r"stream_name '' \(0 characters\) must be 1–128"),
+        ({"stream_name": 7}, TypeError, r"stream_name must be a string, got int: 7"),
+        (
             {"encryption_key": "alias/my-key"},
             TypeError,
             r"encryption_key must be an IKey \(aws_kms\), got str",
@@ -280,6 +293,19 @@ def test_destroy_needs_the_context_flag():
 def test_bad_input_fails_with_clear_message(kwargs, error, message):
     with pytest.raises(error, match=message):
         IngestionStream(cdk.Stack(make_app(), "Bad"), "Stream", **kwargs)
+
+
+def test_stream_names_at_the_limit_and_tokens_pass():
+    stack = cdk.Stack(make_app(), "Names")
+    IngestionStream(stack, "Longest", stream_name="a.b_c-" + "d" * 122)
+    IngestionStream(stack, "Token", stream_name=f"{cdk.Aws.STACK_NAME}-clicks")
+    names = [
+        r["Properties"]["Name"]
+        for r in resources_of_type(Template.from_stack(stack), "AWS::Kinesis::Stream").values()
+    ]
+    assert len(names) == 2
+    assert "a.b_c-" + "d" * 122 in names
+    assert {"Fn::Join": ["", [{"Ref": "AWS::StackName"}, "-clicks"]]} in names
 
 
 def test_bucket_passed_as_key_is_a_type_error():

@@ -470,6 +470,17 @@ def _bad_stack():
             r"prefix 'a\*/': its literal part .* 'a\*/' must be a relative key prefix",
         ),
         ({"dataset": None}, ValueError, r"give dataset, layout or prefix"),
+        (
+            {"delivery_stream_name": "bad name!"},
+            ValueError,
+            r"delivery_stream_name 'bad name!' \(9 characters\) must be 1–64 letters, digits, "
+            r"'_', '\.' or '-'",
+        ),
+        (
+            {"delivery_stream_name": "d" * 65},
+            ValueError,
+            r"delivery_stream_name 'd{20}…' \(65 characters\) must be 1–64 letters",
+        ),
         ({"dataset": "clicks"}, TypeError, r"dataset must be a Dataset, got str"),
         ({"buffer_size_mib": 0}, ValueError, r"buffer_size_mib must be ≥ 1, got 0"),
         ({"buffer_size_mib": 129}, ValueError, r"buffer_size_mib must be ≤ 128, got 129"),
@@ -503,6 +514,23 @@ def test_bad_input_fails_with_clear_message(overrides, error, message):
     kwargs.update({k: objects.get(v, v) if isinstance(v, str) else v for k, v in overrides.items()})
     with pytest.raises(error, match=message):
         LakeDeliveryStream(stack, "Delivery", **kwargs)
+
+
+def test_delivery_stream_name_at_the_limit_passes():
+    stack, _, bucket, stream = _bad_stack()
+    name = "orders_to-lake." + "x" * 49
+    delivery = LakeDeliveryStream(
+        stack,
+        "Delivery",
+        source_stream=stream,
+        bucket=bucket,
+        dataset=CLICKS,
+        delivery_stream_name=name,
+    )
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    props = resources[stack.get_logical_id(delivery.delivery_stream.node.default_child)]
+    assert len(name) == 64
+    assert props["Properties"]["DeliveryStreamName"] == name
 
 
 def test_bucket_without_key_needs_encryption_key():
