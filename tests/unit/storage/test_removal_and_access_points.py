@@ -5,8 +5,14 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
-from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
-from ml_data_platform.storage import AccessLevel, DataLake
+from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT, resolve_removal_policy
+from ml_data_platform.storage import (
+    AccessLevel,
+    AccessLogsBucket,
+    DataLake,
+    DataLakeBucket,
+    DataLakeKey,
+)
 from tests.conftest import TEST_ENV, make_app, only_resource, resources_of_type
 
 
@@ -36,6 +42,36 @@ def test_context_flag_alone_keeps_retain():
     DataLake(stack, "Lake")
     for resource in resources_of_type(Template.from_stack(stack), "AWS::S3::Bucket").values():
         assert resource["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("construct", [DataLake, DataLakeBucket, AccessLogsBucket, DataLakeKey])
+def test_snapshot_removal_policy_fails_at_synth(construct):
+    stack = cdk.Stack(make_app(**{ALLOW_DESTROY_CONTEXT: True}), "Snap")
+    with pytest.raises(ValueError) as error:
+        construct(stack, "X", removal_policy=cdk.RemovalPolicy.SNAPSHOT)
+    assert str(error.value) == (
+        "removal_policy=SNAPSHOT at 'Snap/X' is not supported: use one of RETAIN, "
+        "RETAIN_ON_UPDATE_OR_DELETE, DESTROY (CloudFormation accepts SNAPSHOT only for a few "
+        "resource types, none of which this platform creates)"
+    )
+
+
+def test_removal_policy_must_be_a_removal_policy():
+    stack = cdk.Stack(make_app(), "Str")
+    with pytest.raises(
+        TypeError, match=r"^retention must be a cdk.RemovalPolicy, got str: 'destroy'$"
+    ):
+        resolve_removal_policy(stack, "destroy", prop="retention")  # type: ignore[arg-type]
+
+
+def test_retain_on_update_or_delete_is_kept_and_not_emptied():
+    stack = cdk.Stack(make_app(), "RetainExceptOnCreate")
+    DataLake(stack, "Lake", removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)
+    template = Template.from_stack(stack)
+    for resource_type in ("AWS::S3::Bucket", "AWS::KMS::Key"):
+        for resource in resources_of_type(template, resource_type).values():
+            assert resource["DeletionPolicy"] == "RetainExceptOnCreate"
+    template.resource_count_is("Custom::S3AutoDeleteObjects", 0)
 
 
 @pytest.fixture(scope="module")
