@@ -12,32 +12,48 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
+from ml_data_platform.core.names import validate_key_prefix
 
 _ACCESS_POINT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$")
 
 
-class AccessLevel(Enum):
-    """What a consumer may do through an access point."""
+_KMS_DECRYPT = ("kms:Decrypt",)
+_KMS_ENCRYPT = ("kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
 
-    READ = ("s3:GetObject", "s3:GetObjectVersion")
-    READ_WRITE = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload")
+
+class AccessLevel(Enum):
+    """What a consumer may do through an access point: S3 object actions, KMS actions."""
+
+    READ = (("s3:GetObject", "s3:GetObjectVersion"), _KMS_DECRYPT)
+    READ_WRITE = (
+        ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"),
+        _KMS_DECRYPT + _KMS_ENCRYPT,
+    )
 
     @property
     def object_actions(self) -> list[str]:
-        return list(self.value)
+        return list(self.value[0])
+
+    @property
+    def key_actions(self) -> list[str]:
+        return list(self.value[1])
 
 
 class LakeAccessPoint(Construct):
     """An access point on ``bucket`` whose policy lets ``principal`` reach ``prefix`` only.
 
-    The principal also gets the matching IAM permissions (including the bucket's KMS key)
-    through the access point ARN, so it needs no bucket-wide grant.
+    The principal also gets the matching IAM permissions through the access point ARN, so it
+    needs no bucket-wide grant, and the KMS actions its access level needs on the bucket's key,
+    only through S3 (``kms:ViaService``) and only for this bucket
+    (``kms:EncryptionContext:aws:s3:arn``: the bucket ARN with an S3 Bucket Key, as on every
+    ``DataLakeBucket``, or an object ARN under ``prefix`` without one).
 
     Args:
         bucket: The zone bucket (its ``encryption_key`` is granted when present).
         access_point_name: 3–50 lowercase letters, digits and ``-``.
         principal: The consumer role.
-        prefix: Object key prefix the consumer may access. Default: ``""`` (whole bucket).
+        prefix: Relative object key prefix the consumer may access (``/`` is appended; no
+            leading ``/``, ``//``, ``*`` or ``?``). Default: ``""`` (whole bucket).
         access: ``AccessLevel.READ`` (default) or ``READ_WRITE``.
         vpc: Restrict the access point to requests from this VPC. Default: internet origin
             (still private: block public access is on and the policy names one principal).
@@ -68,8 +84,7 @@ class LakeAccessPoint(Construct):
                 f"access_point_name {access_point_name!r} must be 3–50 lowercase letters, "
                 "digits or '-', starting and ending with a letter or digit"
             )
-        if prefix.startswith("/"):
-            raise ValueError(f"prefix {prefix!r} must not start with '/'")
+        prefix = validate_key_prefix(prefix, "prefix")
         stack = cdk.Stack.of(self)
         self.access_point_arn = stack.format_arn(
             service="s3", resource="accesspoint", resource_name=access_point_name
@@ -125,7 +140,16 @@ class LakeAccessPoint(Construct):
             )
         )
         if bucket.encryption_key is not None:
-            if access is AccessLevel.READ:
-                bucket.encryption_key.grant_decrypt(principal)
-            else:
-                bucket.encryption_key.grant_encrypt_decrypt(principal)
+            grant = bucket.encryption_key.grant(principal, *access.key_actions)
+            for statement in (*grant.principal_statements, *grant.resource_statements):
+                statement.add_conditions(
+                    {
+                        "StringEquals": {"kms:ViaService": f"s3.{stack.region}.{stack.url_suffix}"},
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:s3:arn": [
+                                bucket.bucket_arn,
+                                bucket.arn_for_objects(f"{prefix}*"),
+                            ]
+                        },
+                    }
+                )

@@ -119,27 +119,79 @@ def test_access_point_delegation_and_role_permissions(access_point_stack):
     assert "kms:Decrypt" in actions and "s3:PutObject" not in actions
 
 
-def test_read_write_access_point_grants_encrypt():
-    stack = cdk.Stack(make_app(), "ApRw", env=TEST_ENV)
+READ_ACTIONS = {"s3:GetObject", "s3:GetObjectVersion"}
+WRITE_ACTIONS = {"s3:PutObject", "s3:AbortMultipartUpload"}
+ENCRYPT_ACTIONS = {"kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
+
+
+def actions_of(statements):
+    return {
+        action
+        for statement in statements
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("access", "extra_s3", "extra_kms"),
+    [(AccessLevel.READ, set(), set()), (AccessLevel.READ_WRITE, WRITE_ACTIONS, ENCRYPT_ACTIONS)],
+    ids=["read", "read-write"],
+)
+def test_access_level_decides_write_and_encrypt_actions(access, extra_s3, extra_kms):
+    stack = cdk.Stack(make_app(), "ApLevel", env=TEST_ENV)
     lake = DataLake(stack, "Lake")
     role = iam.Role(stack, "Job", assumed_by=iam.ServicePrincipal("glue.amazonaws.com"))
     lake.add_access_point(
-        "JobWriter",
+        "Jobs",
         zone="analytics",
-        access_point_name="job-writer",
+        access_point_name="job-access",
         principal=role,
-        access=AccessLevel.READ_WRITE,
+        prefix="jobs",  # normalised to "jobs/"
+        access=access,
     )
     template = Template.from_stack(stack)
-    actions = str(template.to_json())
-    assert "s3:PutObject" in actions and "kms:GenerateDataKey*" in actions
+    _, role_policy = only_resource(template, "AWS::IAM::Policy")
+    role_statements = role_policy["Properties"]["PolicyDocument"]["Statement"]
+    _, point = only_resource(template, "AWS::S3::AccessPoint")
+    point_statements = point["Properties"]["Policy"]["Statement"]
+
+    assert actions_of(point_statements) == READ_ACTIONS | extra_s3 | {"s3:ListBucket"}
+    assert point_statements[0]["Resource"] == (
+        "arn:aws:s3:us-east-1:111111111111:accesspoint/job-access/object/jobs/*"
+    )
+    assert actions_of(role_statements) == (
+        READ_ACTIONS | extra_s3 | {"s3:ListBucket", "kms:Decrypt"} | extra_kms
+    )
+    (kms_statement,) = [s for s in role_statements if "kms:Decrypt" in actions_of([s])]
+    bucket_arn = stack.resolve(lake.zone("analytics").bucket.bucket_arn)
+    assert kms_statement["Resource"] == stack.resolve(lake.key.key_arn)
+    assert kms_statement["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": {"Fn::Join": ["", ["s3.us-east-1.", {"Ref": "AWS::URLSuffix"}]]}
+        },
+        "StringLike": {
+            "kms:EncryptionContext:aws:s3:arn": [
+                bucket_arn,
+                {"Fn::Join": ["", [bucket_arn, "/jobs/*"]]},
+            ]
+        },
+    }
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"access_point_name": "AB"}, "access_point_name 'AB' must be 3–50 lowercase"),
-        ({"access_point_name": "ok-name", "prefix": "/x"}, "prefix '/x' must not start with '/'"),
+        (
+            {"access_point_name": "ok-name", "prefix": "/x"},
+            r"prefix '/x' must be a relative key prefix: no leading '/', no '//', no '\*' or '\?'",
+        ),
+        (
+            {"access_point_name": "ok-name", "prefix": "data/*"},
+            r"prefix 'data/\*' must be a relative",
+        ),
         ({"access_point_name": "ok-name", "zone": "gold"}, "no zone 'gold'"),
     ],
 )
