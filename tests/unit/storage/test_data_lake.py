@@ -333,6 +333,44 @@ def test_key_rejects_bad_pending_window():
 
 def test_bucket_accepts_s3_bucket_subclass_as_log_destination():
     stack = cdk.Stack(make_app(), "Logs")
-    logs = s3.Bucket(stack, "MyLogs")
-    DataLakeBucket(stack, "Data", access_logs_bucket=logs)
-    Template.from_stack(stack).resource_count_is("AWS::S3::Bucket", 2)
+    logs = s3.Bucket(stack, "MyLogs", encryption=s3.BucketEncryption.S3_MANAGED)
+    data = DataLakeBucket(stack, "Data", access_logs_bucket=logs)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::S3::Bucket", 2)
+    props = template.to_json()["Resources"][stack.get_logical_id(data.bucket.node.default_child)][
+        "Properties"
+    ]
+    assert props["LoggingConfiguration"] == {
+        "DestinationBucketName": {"Ref": stack.get_logical_id(logs.node.default_child)},
+        "LogFilePrefix": "Data/",
+    }
+
+
+@pytest.mark.parametrize("kms_bucket", ["sse-kms", "imported"])
+def test_bucket_rejects_sse_kms_log_destination(kms_bucket):
+    stack = cdk.Stack(make_app(), "KmsLogs")
+    key = kms.Key(stack, "LogKey")
+    if kms_bucket == "sse-kms":
+        logs = s3.Bucket(stack, "Logs", encryption_key=key)
+    else:
+        logs = DataLakeBucket.from_bucket_name(stack, "Logs", "central-logs", encryption_key=key)
+    with pytest.raises(ValueError) as error:
+        DataLakeBucket(stack, "Data", access_logs_bucket=logs)
+    assert str(error.value) == (
+        "access_logs_bucket 'KmsLogs/Logs' is encrypted with a KMS key (SSE-KMS); S3 server "
+        "access logs can only be delivered to a bucket with SSE-S3 default encryption "
+        "(e.g. an AccessLogsBucket)"
+    )
+
+
+def test_on_object_created_needs_event_bridge():
+    stack = cdk.Stack(make_app(), "NoEvents")
+    bucket = DataLakeBucket(stack, "Quiet", event_bridge_enabled=False)
+    with pytest.raises(ValueError) as error:
+        bucket.on_object_created("Arrivals")
+    assert str(error.value) == (
+        "on_object_created('Arrivals') on bucket 'NoEvents/Quiet' needs "
+        "event_bridge_enabled=True: the bucket sends no events to EventBridge, so the rule "
+        "would never fire"
+    )
+    Template.from_stack(stack).resource_count_is("AWS::Events::Rule", 0)
