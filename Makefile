@@ -10,6 +10,12 @@ CHECKOV_VENV := .venv-checkov
 CDK := node_modules/.bin/cdk
 ENV ?= dev
 CDK_ARGS ?=
+# The environment's stage id, as build_platform names it (environment name capitalised: dev ->
+# Dev), and its stacks: they live inside the stage (Dev/Platform/Storage, ...), so deploy/diff/
+# destroy `--all` (top-level stacks only) select none of them and `Dev/*` (one level) neither.
+# tests/e2e/test_make_stack_selection.py runs this pattern through the pinned CLI.
+STAGE = $(shell printf '%s\n' '$(ENV)' | awk '{ print toupper(substr($$0, 1, 1)) tolower(substr($$0, 2)) }')
+STACKS = '$(STAGE)/**'
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
@@ -66,17 +72,21 @@ gates: synth $(CHECKOV_VENV)/.installed ## cfn-lint and checkov over the synthes
 .PHONY: test
 test: lint unit gates ## All tests and policy gates (what CI runs)
 
+.PHONY: ls
+ls: install ## List the stacks that diff/deploy/destroy select for ENV
+	$(CDK) ls $(STACKS) -c env=$(ENV) $(CDK_ARGS)
+
 .PHONY: diff
-diff: install ## cdk diff against the target account (needs AWS credentials)
-	$(CDK) diff -c env=$(ENV) $(CDK_ARGS)
+diff: install ## cdk diff the stacks of ENV against the target account (needs AWS credentials)
+	$(CDK) diff $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: deploy
 deploy: install ## cdk deploy every stack of ENV (needs AWS credentials and cdk bootstrap)
-	$(CDK) deploy --all -c env=$(ENV) $(CDK_ARGS)
+	$(CDK) deploy $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: destroy
 destroy: install ## cdk destroy the stacks of ENV (retained data stays unless ENV opted in to destroy)
-	$(CDK) destroy --all -c env=$(ENV) $(CDK_ARGS)
+	$(CDK) destroy $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: bench
 bench: install ## Synth-time ratios to an empty app, and the test-suite wall time

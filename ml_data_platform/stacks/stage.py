@@ -22,7 +22,7 @@ LOCAL_ENVIRONMENT = "dev"
 
 
 class MlDataPlatformStage(cdk.Stage):
-    """One environment of the platform as a deployable unit (``cdk deploy 'Dev/*'``, or a
+    """One environment of the platform as a deployable unit (``cdk deploy 'Dev/**'``, or a
     CDK Pipelines stage).
 
     An environment whose settings say ``"removal": "destroy"`` sets the allow-destroy context

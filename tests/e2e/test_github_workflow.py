@@ -129,3 +129,13 @@ def test_no_static_aws_keys():
     ):
         assert forbidden not in text, forbidden
     assert not re.search(r"\bAKIA[0-9A-Z]{16}\b", text)
+
+
+def test_make_selects_the_stacks_not_cdk_args(jobs):
+    """`make diff/deploy ENV=x` target the stage's stacks (tests/e2e/test_make_stack_selection.py);
+    `--all` or another `-c env=` in CDK_ARGS would select none or the wrong ones."""
+    commands = [r for j in jobs.values() for r in runs(j) if "make deploy" in r or "make diff" in r]
+    assert len(commands) == 3
+    for command in commands:
+        assert re.search(r"\bENV=(dev|prod)\b", command), command
+        assert "--all" not in command and "-c env=" not in command, command
