@@ -5,6 +5,7 @@ Sources:
 - Firehose: https://docs.aws.amazon.com/firehose/latest/dev/limits.html and
   https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html
 - S3 lifecycle: https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+  and https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
 - Athena: https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html
 """
 
@@ -34,9 +35,11 @@ FIREHOSE_MAX_PREFIX_LENGTH = 512
 FIREHOSE_MAX_RETRY_DURATION_SECONDS = 7_200
 FIREHOSE_DEFAULT_ACTIVE_PARTITIONS = 500
 
-# S3 lifecycle: the number of days an object must be stored before moving to IA classes.
+# S3 lifecycle: the number of days an object must be stored before moving to IA classes,
+# rules per bucket, and newest noncurrent versions a rule can keep (NewerNoncurrentVersions).
 S3_MIN_DAYS_BEFORE_IA_TRANSITION = 30
 S3_MAX_LIFECYCLE_RULES = 1_000
+S3_MAX_NONCURRENT_VERSIONS_TO_RETAIN = 100
 
 # Athena workgroups: the smallest per-query data usage control (BytesScannedCutoffPerQuery).
 ATHENA_MIN_BYTES_SCANNED_CUTOFF = 10 * MIB

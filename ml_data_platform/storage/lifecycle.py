@@ -12,6 +12,8 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-class-intro.html
   IA → Glacier gap under 30 days, and shorter gaps are billed as if the object stayed.
 - A class appears once per rule; expiration comes after the last transition.
 - Since September 2024, objects smaller than 128 KiB are not transitioned by default.
+- A bucket has at most 1,000 rules; a rule keeps at most 100 newest noncurrent versions, and
+  only for its noncurrent transitions and expiration.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from enum import Enum
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 
-from ml_data_platform.core.limits import S3_MIN_DAYS_BEFORE_IA_TRANSITION
+from ml_data_platform.core.limits import (
+    S3_MAX_LIFECYCLE_RULES,
+    S3_MAX_NONCURRENT_VERSIONS_TO_RETAIN,
+    S3_MIN_DAYS_BEFORE_IA_TRANSITION,
+)
 
 DEFAULT_ABORT_INCOMPLETE_UPLOADS_DAYS = 7
 DEFAULT_NONCURRENT_EXPIRATION_DAYS = 90
@@ -105,8 +111,10 @@ class LifecycleRule:
         noncurrent_transitions: Noncurrent-version transitions. Default: none.
         noncurrent_expire_after_days: Delete noncurrent versions this many days after they
             become noncurrent. Default: never.
-        noncurrent_versions_to_retain: Keep this many newest noncurrent versions regardless.
-            Default: none kept beyond the day rules.
+        noncurrent_versions_to_retain: Keep this many (1–100) newest noncurrent versions out
+            of the noncurrent transitions and expiration, whatever their age; needs
+            ``noncurrent_transitions`` or ``noncurrent_expire_after_days``. Default: none kept
+            beyond the day rules.
         abort_incomplete_uploads_after_days: Abort multipart uploads left incomplete.
             Default: never (the presets' hygiene rule sets 7).
         expired_object_delete_marker: Remove delete markers with no noncurrent versions left.
@@ -142,13 +150,32 @@ class LifecycleRule:
         _check_expiration(
             self.noncurrent_transitions, self.noncurrent_expire_after_days, where, "noncurrent "
         )
-        for prop in ("noncurrent_versions_to_retain", "abort_incomplete_uploads_after_days"):
-            value = getattr(self, prop)
-            if value is not None:
-                _check_days(value, f"{where}: {prop}", minimum=1)
+        if self.abort_incomplete_uploads_after_days is not None:
+            _check_days(
+                self.abort_incomplete_uploads_after_days,
+                f"{where}: abort_incomplete_uploads_after_days",
+                minimum=1,
+            )
+        self._check_versions_to_retain(where)
         self._check_filters(where)
         if not self._has_action():
             raise ValueError(f"{where}: has no action (transition, expiration or abort)")
+
+    def _check_versions_to_retain(self, where: str) -> None:
+        if self.noncurrent_versions_to_retain is None:
+            return
+        _check_days(
+            self.noncurrent_versions_to_retain,
+            f"{where}: noncurrent_versions_to_retain",
+            minimum=1,
+            maximum=S3_MAX_NONCURRENT_VERSIONS_TO_RETAIN,
+            unit="versions",
+        )
+        if not (self.noncurrent_transitions or self.noncurrent_expire_after_days):
+            raise ValueError(
+                f"{where}: noncurrent_versions_to_retain needs noncurrent_transitions or "
+                "noncurrent_expire_after_days (S3 applies it only to those actions)"
+            )
 
     def _check_filters(self, where: str) -> None:
         if self.prefix is not None and self.prefix.startswith("/"):
@@ -197,7 +224,9 @@ class LifecycleRule:
             expiration=_optional_days(self.expire_after_days),
             noncurrent_version_transitions=[
                 s3.NoncurrentVersionTransition(
-                    storage_class=t.storage_class.to_cdk(), transition_after=_days(t)
+                    storage_class=t.storage_class.to_cdk(),
+                    transition_after=_days(t),
+                    noncurrent_versions_to_retain=self.noncurrent_versions_to_retain,
                 )
                 for t in self.noncurrent_transitions
             ]
@@ -221,6 +250,11 @@ class Lifecycle:
 
     def validate(self, owner: str) -> Lifecycle:
         """Validate every rule; return ``self`` so it can be chained."""
+        if len(self.rules) > S3_MAX_LIFECYCLE_RULES:
+            raise ValueError(
+                f"lifecycle for {owner}: {len(self.rules)} rules, at most "
+                f"{S3_MAX_LIFECYCLE_RULES} per bucket (S3 limit)"
+            )
         ids = [rule.id for rule in self.rules]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -373,11 +407,15 @@ def _check_expiration(
             )
 
 
-def _check_days(value: object, what: str, *, minimum: int, unit: str = "days") -> None:
+def _check_days(
+    value: object, what: str, *, minimum: int, maximum: int | None = None, unit: str = "days"
+) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an integer number of {unit}, got {value!r}")
     if value < minimum:
         raise ValueError(f"{what} must be ≥ {minimum} {unit}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{what} must be ≤ {maximum} {unit} (S3 limit), got {value}")
 
 
 def _days(transition: Transition) -> cdk.Duration:

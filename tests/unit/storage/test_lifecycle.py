@@ -1,7 +1,10 @@
 """Lifecycle: every validation rule with its message, presets, and the CDK mapping."""
 
+import aws_cdk as cdk
 import pytest
+from aws_cdk.assertions import Template
 
+from ml_data_platform.storage import DataLakeBucket
 from ml_data_platform.storage.lifecycle import (
     Lifecycle,
     LifecyclePreset,
@@ -9,6 +12,7 @@ from ml_data_platform.storage.lifecycle import (
     StorageClass,
     Transition,
 )
+from tests.conftest import make_app, resources_of_type
 
 SC = StorageClass
 OWNER = "zone 'raw'"
@@ -204,3 +208,65 @@ def test_to_cdk_maps_storage_classes_and_days():
     assert [t.storage_class.value for t in cdk_rule.transitions] == ["STANDARD_IA", "GLACIER_IR"]
     assert [t.transition_after.to_days() for t in cdk_rule.transitions] == [30, 90]
     assert cdk_rule.expiration.to_days() == 400
+
+
+def test_noncurrent_versions_to_retain_needs_a_noncurrent_action():
+    with pytest.raises(ValueError) as error:
+        LifecycleRule(
+            "r", noncurrent_versions_to_retain=3, abort_incomplete_uploads_after_days=7
+        ).validate(OWNER)
+    assert str(error.value) == (
+        "lifecycle for zone 'raw', rule 'r': noncurrent_versions_to_retain needs "
+        "noncurrent_transitions or noncurrent_expire_after_days (S3 applies it only to those "
+        "actions)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("versions", "error", "message"),
+    [
+        (0, ValueError, "noncurrent_versions_to_retain must be ≥ 1 versions, got 0"),
+        (101, ValueError, r"noncurrent_versions_to_retain must be ≤ 100 versions \(S3 limit\)"),
+        ("3", TypeError, "noncurrent_versions_to_retain must be an integer number of versions"),
+    ],
+)
+def test_noncurrent_versions_to_retain_is_1_to_100(versions, error, message):
+    with pytest.raises(error, match=rf"^lifecycle for zone 'raw', rule 'r': {message}"):
+        LifecycleRule(
+            "r", noncurrent_expire_after_days=30, noncurrent_versions_to_retain=versions
+        ).validate(OWNER)
+
+
+def test_noncurrent_versions_to_retain_reaches_expiration_and_transitions():
+    lifecycle = Lifecycle(
+        (
+            LifecycleRule(
+                "r",
+                noncurrent_transitions=(Transition(SC.GLACIER, 30),),
+                noncurrent_expire_after_days=365,
+                noncurrent_versions_to_retain=100,
+            ),
+        )
+    )
+    stack = cdk.Stack(make_app(), "Versions")
+    DataLakeBucket(stack, "Data", lifecycle=lifecycle)
+    buckets = resources_of_type(Template.from_stack(stack), "AWS::S3::Bucket")
+    (data,) = [b for lid, b in buckets.items() if lid.startswith("DataBucket")]
+    (rule_json,) = data["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule_json["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": 365,
+        "NewerNoncurrentVersions": 100,
+    }
+    assert rule_json["NoncurrentVersionTransitions"] == [
+        {"StorageClass": "GLACIER", "TransitionInDays": 30, "NewerNoncurrentVersions": 100}
+    ]
+
+
+def test_lifecycle_rejects_more_rules_than_s3_allows():
+    rules = tuple(LifecycleRule(f"r{i}", expire_after_days=1) for i in range(1001))
+    with pytest.raises(ValueError) as error:
+        Lifecycle(rules).validate(OWNER)
+    assert str(error.value) == (
+        "lifecycle for zone 'raw': 1001 rules, at most 1000 per bucket (S3 limit)"
+    )
+    Lifecycle(rules[:1000]).validate(OWNER)
