@@ -5,7 +5,9 @@ permissions), https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html,
 https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html,
 https://docs.aws.amazon.com/firehose/latest/dev/dynamic-partitioning.html and
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html (with an S3 Bucket Key the
-KMS encryption context is the bucket ARN).
+KMS encryption context is the bucket ARN) and
+https://docs.aws.amazon.com/glue/latest/dg/encrypt-glue-data-catalog.html (readers of an encrypted
+Data Catalog need ``kms:Decrypt`` on its key).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ from ml_data_platform.streaming.names import (
 
 _LOG_STREAM_ID = "S3Destination"
 """Construct id of the log stream the L2 destination adds to the log group."""
+DELIVERY_LOG_STREAM = "S3Delivery"
+"""Name of the log stream that receives the S3 delivery errors (in the construct's log group)."""
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 MIN_FRESHNESS_ALARM_SECONDS = 900
 FRESHNESS_ALARM_INTERVAL_FACTOR = 3
@@ -85,7 +89,8 @@ class LakeDeliveryStream(Construct):
     each record), or records are converted to Parquet with the schema of a Glue table. The
     role is least privilege: read on the one stream (and ``kms:Decrypt`` for it), list on the
     bucket, read/write only below the two prefixes, SSE-KMS with the bucket key for this bucket,
-    ``logs:PutLogEvents`` on its log stream, and read on the Glue table when converting.
+    ``logs:PutLogEvents`` on its log stream, and read on the Glue table when converting (with
+    ``kms:Decrypt`` through Glue on ``catalog_key`` when the Data Catalog is encrypted).
 
     Args:
         source_stream: The Kinesis stream (``IStream`` or an ``IngestionStream``).
@@ -93,13 +98,20 @@ class LakeDeliveryStream(Construct):
         dataset: Dataset whose layout gives the prefixes (and its data format).
             Default: none (then ``layout`` or ``prefix`` is required).
         layout: Partition layout giving the prefixes. Default: ``dataset.layout``.
-        prefix: S3 prefix overriding the layout's. Default: ``layout.firehose_prefix()``.
-        error_prefix: Error output prefix (with ``!{firehose:error-output-type}``).
-            Default: ``layout.firehose_error_prefix()`` (required with an explicit ``prefix``
-            that has ``!{...}`` expressions).
-        encryption_key: SSE-KMS key of the bucket; also encrypts the log group.
+        prefix: S3 prefix overriding the layout's; its literal part (before the first
+            ``!{...}``) must be a non-empty relative key prefix without ``*``/``?``.
+            Default: ``layout.firehose_prefix()``.
+        error_prefix: Error output prefix (with ``!{firehose:error-output-type}``, same
+            literal-part rule). Default: ``layout.firehose_error_prefix()``; required when
+            there is no ``dataset`` or ``layout`` (Firehose requires one when the prefix has
+            ``!{...}`` expressions; the platform always does, to scope the role to both).
+        encryption_key: SSE-KMS key of the bucket; also encrypts the log group. Must be the
+            bucket's own key when the bucket has one (its policy denies uploads with another key).
             Default: ``bucket.encryption_key`` (required if the bucket has none).
         source_key: KMS key of the source stream. Default: ``source_stream.encryption_key``.
+        catalog_key: KMS key of the Glue Data Catalog's encryption, when it is encrypted (the
+            role may then ``kms:Decrypt`` with it through Glue only, to read the Parquet
+            schema). Parquet only. Default: none.
         data_format: ``JSON`` or ``PARQUET``. Default: ``dataset.data_format``, else PARQUET
             when ``parquet_table`` is given, else JSON.
         parquet_table: Glue table whose columns are the Parquet schema (``LakeTable.table``).
@@ -125,7 +137,11 @@ class LakeDeliveryStream(Construct):
         delivery_stream: The ``aws_kinesisfirehose.DeliveryStream``.
         role: The role Firehose assumes; its only permissions are ``policy``.
         policy: The customer-managed policy with the scoped statements.
+        key: The SSE-KMS key objects (and the log group) are encrypted with.
+        source_key: The source stream's KMS key (None when the stream is unencrypted).
+        catalog_key: The Data Catalog key the role may decrypt with (None when not given).
         log_group: The encrypted log group for delivery errors.
+        log_stream_name: The log stream in ``log_group`` that receives them: ``"S3Delivery"``.
         prefix: The S3 prefix. error_prefix: The error output prefix.
         buffering: The validated ``BufferingHints``.
         alarms: ``{"DataFreshness" | "DeliverySuccess" [| "FormatConversion"]: Alarm}``.
@@ -144,6 +160,7 @@ class LakeDeliveryStream(Construct):
         error_prefix: str | None = None,
         encryption_key: kms.IKey | None = None,
         source_key: kms.IKey | None = None,
+        catalog_key: kms.IKey | None = None,
         data_format: DataFormat | None = None,
         parquet_table: glue.CfnTable | None = None,
         compression: firehose.Compression | None = None,
@@ -169,20 +186,21 @@ class LakeDeliveryStream(Construct):
         require_kind(bucket, Kind.BUCKET, "bucket")
         optional_kind(encryption_key, Kind.KEY, "encryption_key")
         optional_kind(source_key, Kind.KEY, "source_key")
+        optional_kind(catalog_key, Kind.KEY, "catalog_key")
         optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
-        key = encryption_key or bucket.encryption_key
-        if key is None:
-            raise ValueError(
-                f"encryption_key is required: bucket '{bucket.node.path}' has no KMS key "
-                "(the lake writes SSE-KMS only)"
-            )
-        self.key: kms.IKey = key
+        self.key: kms.IKey = _resolve_bucket_key(bucket, encryption_key)
         self.source_key: kms.IKey | None = source_key or stream.encryption_key
 
         if dataset is not None and not isinstance(dataset, Dataset):
             raise TypeError(f"dataset must be a Dataset, got {type(dataset).__name__}")
         data_format = _resolve_format(data_format, dataset, parquet_table)
         parquet = data_format is DataFormat.PARQUET
+        if catalog_key is not None and not parquet:
+            raise ValueError(
+                "catalog_key is only used with data_format=PARQUET (Firehose reads the Glue "
+                "Data Catalog only for the Parquet schema), but the format is JSON"
+            )
+        self.catalog_key: kms.IKey | None = catalog_key
         if parquet and compression is not None:
             raise ValueError(
                 "compression cannot be set with Parquet: the Parquet serializer compresses "
@@ -257,6 +275,12 @@ class LakeDeliveryStream(Construct):
             destination=destination,
             role=restricted_role,
         )
+        # The L2 adds the destination's log stream without a name: name it, so the runbook can.
+        log_stream: logs.CfnLogStream = self.log_group.node.find_child(
+            _LOG_STREAM_ID
+        ).node.default_child  # type: ignore[assignment]
+        log_stream.log_stream_name = DELIVERY_LOG_STREAM
+        self.log_stream_name = DELIVERY_LOG_STREAM
         object_arns = [
             bucket.arn_for_objects(f"{p}*")
             for p in sorted({static_part(self.prefix), static_part(self.error_prefix)})
@@ -339,7 +363,6 @@ class LakeDeliveryStream(Construct):
         table: glue.CfnTable | None,
     ) -> list[iam.PolicyStatement]:
         stack = cdk.Stack.of(self)
-        log_stream: logs.ILogStream = self.log_group.node.find_child(_LOG_STREAM_ID)  # type: ignore[assignment]
         statements = [
             iam.PolicyStatement(
                 sid="ReadSourceStream",
@@ -375,7 +398,7 @@ class LakeDeliveryStream(Construct):
                         service="logs",
                         resource="log-group",
                         resource_name=(
-                            f"{self.log_group.log_group_name}:log-stream:{log_stream.log_stream_name}"
+                            f"{self.log_group.log_group_name}:log-stream:{self.log_stream_name}"
                         ),
                         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
                     )
@@ -400,7 +423,40 @@ class LakeDeliveryStream(Construct):
                     resources=_glue_table_arns(stack, table),
                 )
             )
+        if self.catalog_key is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="DecryptCatalogMetadata",
+                    actions=["kms:Decrypt"],
+                    resources=[self.catalog_key.key_arn],
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"glue.{stack.region}.{stack.url_suffix}"
+                        }
+                    },
+                )
+            )
         return statements
+
+
+def _resolve_bucket_key(bucket: s3.IBucket, encryption_key: kms.IKey | None) -> kms.IKey:
+    """The SSE-KMS key objects are written with: the bucket's own key when it has one."""
+    bucket_key = bucket.encryption_key
+    if encryption_key is None:
+        if bucket_key is None:
+            raise ValueError(
+                f"encryption_key is required: bucket '{bucket.node.path}' has no KMS key "
+                "(the lake writes SSE-KMS only)"
+            )
+        return bucket_key
+    if bucket_key is not None and encryption_key is not bucket_key:
+        raise ValueError(
+            f"encryption_key '{encryption_key.node.path}' is not the key of bucket "
+            f"'{bucket.node.path}' ('{bucket_key.node.path}'): the bucket requires its own key "
+            "for uploads, so Firehose's puts would be denied; omit encryption_key or pass the "
+            "bucket's key"
+        )
+    return encryption_key
 
 
 def _resolve_format(

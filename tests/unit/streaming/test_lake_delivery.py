@@ -20,6 +20,7 @@ from tests.conftest import TEST_ENV, make_app
 FEATURES = Dataset("features", [Column("a", "int")], data_format=DataFormat.PARQUET)
 CLICKS = Dataset("clicks", [Column("user_id", "string"), Column("customer", "string")])
 ERR = "!{firehose:error-output-type}"
+CATALOG_KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/catalog"
 HOURLY = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
 
 
@@ -55,6 +56,7 @@ def built():
             bucket=raw,
             layout=PartitionLayout("features", PartitionGranularity.DAY),
             parquet_table=glue_table(stack),
+            catalog_key=kms.Key.from_key_arn(stack, "CatalogKey", CATALOG_KEY_ARN),
             buffer_size_mib=64,
             buffer_interval_seconds=900,
             alarm_topic=topic,
@@ -133,6 +135,23 @@ def test_logging_goes_to_an_encrypted_log_group_with_retention(built):
         "RetentionInDays": 365,
     }
     assert log_group["DeletionPolicy"] == "Retain"
+
+
+def test_delivery_errors_go_to_the_named_log_stream(built):
+    delivery = built[3]["json"]
+    log_group_id = built[0].get_logical_id(delivery.log_group.node.default_child)
+    streams = {lid: r for lid, r in built[4].items() if r["Type"] == "AWS::Logs::LogStream"}
+    # One log stream per delivery, each in its own log group, all named alike.
+    assert len(streams) == len(built[3]) == 3
+    assert {r["Properties"]["LogStreamName"] for r in streams.values()} == {"S3Delivery"}
+    (stream_id,) = [
+        lid
+        for lid, r in streams.items()
+        if r["Properties"]["LogGroupName"] == {"Ref": log_group_id}
+    ]
+    assert delivery.log_stream_name == "S3Delivery"
+    logging = s3_config(built, "json")["CloudWatchLoggingOptions"]
+    assert logging["LogStreamName"] == {"Ref": stream_id}
 
 
 def test_parquet_conversion_uses_the_glue_table_and_openx_json(built):
@@ -292,11 +311,11 @@ def test_policy_is_scoped_to_stream_prefixes_key_and_log_stream(built):
     assert encrypt["Condition"]["StringLike"] == {
         "kms:EncryptionContext:aws:s3:arn": [bucket, *objects]
     }
-    log_stream_id = next(lid for lid in built[4] if lid.startswith("JsonLogGroupS3Destination"))
+    log_group_id = built[0].get_logical_id(built[3]["json"].log_group.node.default_child)
     log = statements["WriteDeliveryErrorLog"]
     assert log["Action"] == "logs:PutLogEvents"
     parts = log["Resource"]["Fn::Join"][1]
-    assert parts[-2:] == [":log-stream:", {"Ref": log_stream_id}]
+    assert parts[-2:] == [{"Ref": log_group_id}, ":log-stream:S3Delivery"]
     all_actions = {
         a
         for s in statements.values()
@@ -325,6 +344,24 @@ def test_parquet_policy_reads_only_the_glue_table(built):
         },
     ]
     assert "ReadParquetSchema" not in _statements(built, "json")
+
+
+def test_encrypted_catalog_key_is_decrypted_through_glue_only(built):
+    statements = _statements(built, "parquet")
+    assert statements["DecryptCatalogMetadata"] == {
+        "Sid": "DecryptCatalogMetadata",
+        "Action": "kms:Decrypt",
+        "Effect": "Allow",
+        "Resource": CATALOG_KEY_ARN,
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": {"Fn::Join": ["", ["glue.us-east-1.", {"Ref": "AWS::URLSuffix"}]]}
+            }
+        },
+    }
+    assert built[3]["parquet"].catalog_key.key_arn == CATALOG_KEY_ARN
+    assert built[3]["json"].catalog_key is None
+    assert "DecryptCatalogMetadata" not in _statements(built, "json")
 
 
 def test_partitioned_policy_covers_the_dataset_prefix(built):
@@ -412,6 +449,17 @@ def _bad_stack():
             r"data_format=PARQUET needs parquet_table",
         ),
         ({"parquet_table": "table"}, TypeError, r"parquet_table must be an aws_glue.CfnTable"),
+        (
+            {"catalog_key": "key"},
+            ValueError,
+            r"catalog_key is only used with data_format=PARQUET \(Firehose reads the Glue Data "
+            r"Catalog only for the Parquet schema\), but the format is JSON",
+        ),
+        (
+            {"catalog_key": "alias/glue"},
+            TypeError,
+            r"catalog_key must be an IKey \(aws_kms\), got str",
+        ),
         (
             {
                 "dataset": FEATURES,
@@ -542,6 +590,28 @@ def test_bucket_without_key_needs_encryption_key():
         LakeDeliveryStream(stack, "Delivery", source_stream=stream, bucket=plain, dataset=CLICKS)
     delivery = LakeDeliveryStream(
         stack, "Ok", source_stream=stream, bucket=plain, dataset=CLICKS, encryption_key=key
+    )
+    assert delivery.key is key
+
+
+def test_encryption_key_must_be_the_buckets_own_key():
+    stack, key, bucket, stream = _bad_stack()
+    other = kms.Key(stack, "Other")
+    with pytest.raises(
+        ValueError,
+        match=r"encryption_key 'Bad/Other' is not the key of bucket 'Bad/Bucket' \('Bad/Key'\): "
+        r"the bucket requires its own key for uploads",
+    ):
+        LakeDeliveryStream(
+            stack,
+            "Delivery",
+            source_stream=stream,
+            bucket=bucket,
+            dataset=CLICKS,
+            encryption_key=other,
+        )
+    delivery = LakeDeliveryStream(
+        stack, "Same", source_stream=stream, bucket=bucket, dataset=CLICKS, encryption_key=key
     )
     assert delivery.key is key
 
