@@ -29,6 +29,12 @@ def report():
 
 
 def test_ingestion_stack_passes_all_packs(report):
+    assert {p["pluginName"] for p in report["pluginReports"]} == {
+        "AwsSolutions",
+        "HIPAA.Security",
+        "NIST.800.53.R5",
+        "PCI.DSS.321",
+    }
     assert all(p["conclusion"] == "success" for p in report["pluginReports"])
     assert all(not p.get("violations") for p in report["pluginReports"])
 

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 
 from ml_data_platform.datasets import Column, DataFormat, Dataset
 from ml_data_platform.storage import DataLake, PartitionGranularity, PartitionLayout
-from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
+from ml_data_platform.streaming import BufferingHints, IngestionStream, LakeDeliveryStream
 from tests.conftest import TEST_ENV, make_app
 
 FEATURES = Dataset("features", [Column("a", "int")], data_format=DataFormat.PARQUET)
@@ -166,7 +166,6 @@ def test_parquet_conversion_uses_the_glue_table_and_openx_json(built):
     assert conversion["InputFormatConfiguration"] == {"Deserializer": {"OpenXJsonSerDe": {}}}
     assert "ParquetSerDe" in conversion["OutputFormatConfiguration"]["Serializer"]
     schema = conversion["SchemaConfiguration"]
-    stack = built[0]
     table_id = next(lid for lid, r in built[4].items() if r["Type"] == "AWS::Glue::Table")
     assert schema["DatabaseName"] == "lake_raw"
     assert schema["TableName"] == {"Ref": table_id}
@@ -175,7 +174,7 @@ def test_parquet_conversion_uses_the_glue_table_and_openx_json(built):
     assert schema["RoleARN"] == ref_arn(built, built[3]["parquet"].role)
     assert config["BufferingHints"] == {"IntervalInSeconds": 900, "SizeInMBs": 64}
     assert "ProcessingConfiguration" not in config  # no newline processor for Parquet
-    assert stack is not None
+    assert built[3]["parquet"].buffering == BufferingHints(64, 900)
 
 
 def test_dynamic_partitioning_extracts_keys_with_jq(built):
@@ -449,6 +448,21 @@ def _bad_stack():
             r"data_format=PARQUET needs parquet_table",
         ),
         ({"parquet_table": "table"}, TypeError, r"parquet_table must be an aws_glue.CfnTable"),
+        (
+            {"data_format": "parquet"},
+            TypeError,
+            r"data_format must be a DataFormat, got 'parquet'",
+        ),
+        (
+            {"layout": "clicks/"},
+            TypeError,
+            r"layout must be a PartitionLayout, got str",
+        ),
+        (
+            {"freshness_alarm_threshold": 900},
+            TypeError,
+            r"freshness_alarm_threshold must be a cdk.Duration, got int",
+        ),
         (
             {"catalog_key": "key"},
             ValueError,
