@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import aws_cdk as cdk
@@ -12,6 +13,13 @@ from constructs import Construct
 from ml_data_platform.core.removal import resolve_removal_policy
 
 DEFAULT_PENDING_WINDOW_DAYS = 30
+ALIAS_PREFIX = "alias/"
+DEFAULT_ALIAS_ROOT = "ml-data-platform"
+# KMS: the alias name after "alias/" is 1–250 letters, digits, '/', '_' or '-'; "aws/" is AWS's.
+MAX_ALIAS_NAME_LENGTH = 250
+_ALIAS_NAME = re.compile(rf"^[a-zA-Z0-9/_-]{{1,{MAX_ALIAS_NAME_LENGTH}}}$")
+_RESERVED_ALIAS_PREFIX = "aws/"
+_ALIAS_HASH_LENGTH = 8
 _ENCRYPT_DECRYPT = [
     "kms:Encrypt*",
     "kms:Decrypt*",
@@ -31,7 +39,10 @@ class DataLakeKey(Construct):
     and CloudWatch (alarm notifications to encrypted SNS topics).
 
     Args:
-        alias: Alias name, without ``alias/``. Default: ``ml-data-platform/<construct path>``.
+        alias: Alias name, with or without the leading ``alias/``: 1–250 letters, digits,
+            ``/``, ``_`` or ``-``, not starting with ``aws/``. Default:
+            ``ml-data-platform/<stack name>/<construct path inside the stack>`` (lowercased,
+            other characters become ``-``, shortened with a hash suffix beyond 250).
         description: Key description. Default: a description naming the platform.
         pending_window_days: Waiting period (7–30) before a scheduled deletion. Default: 30.
         removal_policy: ``RETAIN`` (default) or ``DESTROY`` (needs the allow-destroy context).
@@ -51,13 +62,14 @@ class DataLakeKey(Construct):
         removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        alias_name = _alias_name(alias) if alias is not None else _default_alias(self)
         if not 7 <= pending_window_days <= 30:
             raise ValueError(f"pending_window_days must be 7–30, got {pending_window_days}")
         stack = cdk.Stack.of(self)
         self.key = kms.Key(
             self,
             "Key",
-            alias=f"alias/{alias or _default_alias(self)}",
+            alias=ALIAS_PREFIX + alias_name,
             description=description,
             enable_key_rotation=True,
             pending_window=cdk.Duration.days(pending_window_days),
@@ -92,6 +104,36 @@ class DataLakeKey(Construct):
         )
 
 
+def _alias_name(alias: str) -> str:
+    """``alias`` without its optional ``alias/`` prefix, if KMS accepts it as an alias name."""
+    if not isinstance(alias, str):
+        raise TypeError(f"alias must be a string, got {type(alias).__name__}: {alias!r:.80}")
+    name = alias.removeprefix(ALIAS_PREFIX)
+    if not _ALIAS_NAME.match(name) or name.startswith(_RESERVED_ALIAS_PREFIX):
+        raise ValueError(
+            f"alias {alias!r} is not a valid KMS alias: after the optional 'alias/', 1–"
+            f"{MAX_ALIAS_NAME_LENGTH} letters, digits, '/', '_' or '-', not starting with "
+            f"'{_RESERVED_ALIAS_PREFIX}' (reserved for AWS managed keys)"
+        )
+    return name
+
+
 def _default_alias(scope: Construct) -> str:
-    path = "-".join(part for part in scope.node.path.split("/") if part).lower()
-    return "ml-data-platform/" + re.sub(r"[^a-z0-9/_-]", "-", path)[:200]
+    """``ml-data-platform/<stack name>/<path inside the stack>``, unique per account and region.
+
+    The stack name is unique in an account and region (and the platform names stacks
+    ``<project>-<env>-<layer>``), so two projects or environments never share an alias. Nested
+    stacks use their top-level stack's name and the path inside it. Beyond the KMS limit, the
+    name is cut and a hash of the whole name keeps it unique.
+    """
+    stack = cdk.Stack.of(scope)
+    while stack.nested_stack_parent is not None:
+        stack = stack.nested_stack_parent
+    inside = scope.node.path.removeprefix(stack.node.path + "/")
+    path = "-".join(part for part in inside.split("/") if part)
+    name = f"{DEFAULT_ALIAS_ROOT}/{stack.stack_name}/{path}".lower()
+    name = re.sub(r"[^a-z0-9/_-]", "-", name)
+    if len(name) <= MAX_ALIAS_NAME_LENGTH:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:_ALIAS_HASH_LENGTH]
+    return f"{name[: MAX_ALIAS_NAME_LENGTH - _ALIAS_HASH_LENGTH - 1]}-{digest}"

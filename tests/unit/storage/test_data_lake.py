@@ -1,11 +1,14 @@
 """DataLake, DataLakeBucket, AccessLogsBucket and DataLakeKey: defaults and options."""
 
+import re
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
+from constructs import Construct
 
 from ml_data_platform.storage import (
     DataLake,
@@ -154,7 +157,7 @@ def test_key_has_rotation_alias_and_service_statements(lake_template):
     sids = {s.get("Sid") for s in key["Properties"]["KeyPolicy"]["Statement"]}
     assert {"AllowCloudWatchLogsOfThisAccount", "AllowCloudWatchAlarmsToEncryptedTopics"} <= sids
     _, alias = only_resource(lake_template, "AWS::KMS::Alias")
-    assert alias["Properties"]["AliasName"] == "alias/ml-data-platform/lake-datalake-key"
+    assert alias["Properties"]["AliasName"] == "alias/ml-data-platform/lake/datalake-key"
 
 
 def test_grant_ml_consumer_reads_curated_and_analytics_only(lake_template):
@@ -329,6 +332,92 @@ def test_data_lake_rejects_duplicate_and_colliding_zones():
 def test_key_rejects_bad_pending_window():
     with pytest.raises(ValueError, match="pending_window_days must be 7–30, got 3"):
         DataLakeKey(cdk.Stack(make_app(), "K"), "Key", pending_window_days=3)
+
+
+def alias_of(stack):
+    _, alias = only_resource(Template.from_stack(stack), "AWS::KMS::Alias")
+    return alias["Properties"]["AliasName"]
+
+
+@pytest.mark.parametrize("alias", ["analytics/lake", "alias/analytics/lake"])
+def test_key_alias_may_include_the_alias_prefix(alias):
+    stack = cdk.Stack(make_app(), "Aliased")
+    DataLakeKey(stack, "Key", alias=alias)
+    assert alias_of(stack) == "alias/analytics/lake"
+
+
+@pytest.mark.parametrize(
+    ("alias", "error"),
+    [
+        ("alias/", ValueError),
+        ("", ValueError),
+        ("aws/s3", ValueError),
+        ("alias/aws/s3", ValueError),
+        ("team lake", ValueError),
+        ("lake:key", ValueError),
+        ("a" * 251, ValueError),
+        (42, TypeError),
+    ],
+)
+def test_key_rejects_invalid_alias(alias, error):
+    with pytest.raises(error) as raised:
+        DataLakeKey(cdk.Stack(make_app(), "K"), "Key", alias=alias)
+    if error is TypeError:
+        assert str(raised.value) == "alias must be a string, got int: 42"
+    else:
+        assert str(raised.value) == (
+            f"alias {alias!r} is not a valid KMS alias: after the optional 'alias/', 1–250 "
+            "letters, digits, '/', '_' or '-', not starting with 'aws/' (reserved for AWS "
+            "managed keys)"
+        )
+
+
+def test_key_alias_of_250_characters_is_accepted():
+    stack = cdk.Stack(make_app(), "Long")
+    DataLakeKey(stack, "Key", alias="a" * 250)
+    assert alias_of(stack) == "alias/" + "a" * 250
+
+
+def test_default_alias_includes_the_stack_name():
+    app = make_app()
+    aliases = set()
+    for project in ("acme", "globex"):
+        stage = cdk.Stage(app, f"{project}-prod")
+        stack = cdk.Stack(stage, "Storage", stack_name=f"{project}-prod-storage")
+        DataLake(stack, "DataLake")
+        aliases.add(alias_of(stack))
+    assert aliases == {
+        "alias/ml-data-platform/acme-prod-storage/datalake-key",
+        "alias/ml-data-platform/globex-prod-storage/datalake-key",
+    }
+
+
+def test_default_alias_of_a_nested_stack_uses_the_top_level_stack_name():
+    parent = cdk.Stack(make_app(), "Parent", stack_name="acme-dev-storage")
+    nested = cdk.NestedStack(parent, "Keys")
+    DataLakeKey(nested, "Key")
+    assert alias_of(nested) == "alias/ml-data-platform/acme-dev-storage/keys-key"
+
+
+def test_long_default_alias_is_cut_with_a_hash_and_stays_unique():
+    stack = cdk.Stack(make_app(), "Deep")
+    scope = stack
+    for level in range(20):
+        scope = Construct(scope, f"VeryLongConstructIdNumber{level}")
+    DataLakeKey(scope, "KeyOne")
+    DataLakeKey(scope, "KeyTwo")
+    aliases = {
+        a["Properties"]["AliasName"]
+        for a in resources_of_type(Template.from_stack(stack), "AWS::KMS::Alias").values()
+    }
+    for alias in aliases:
+        assert len(alias) == len("alias/") + 250
+        assert re.fullmatch(
+            r"alias/ml-data-platform/deep/verylongconstructid[a-z0-9-]+-[0-9a-f]{8}", alias
+        )
+    # The cut removed what tells the keys apart; the hash of the whole name still does.
+    assert len(aliases) == 2
+    assert len({alias[: -len("-12345678")] for alias in aliases}) == 1
 
 
 def test_bucket_accepts_s3_bucket_subclass_as_log_destination():
