@@ -216,7 +216,12 @@ def test_data_lake_accepts_existing_key_and_custom_zones():
             },
         },
     )
-    assert lake.zone("feature-store").bucket is not None
+    feature_store = lake.zone("feature-store")
+    assert feature_store is lake.zones["feature-store"]
+    feature_store_id = stack.get_logical_id(feature_store.bucket.node.default_child)
+    assert feature_store_id.startswith("LakeFeatureStoreZoneBucket")
+    resource = template.to_json()["Resources"][feature_store_id]
+    assert resource["Properties"]["BucketName"] == "acme-ml-dev-feature-store"
     with pytest.raises(KeyError, match=r"no zone 'gold'; zones are \['feature-store', 'landing'\]"):
         lake.zone("gold")
 
@@ -239,10 +244,16 @@ def test_standalone_bucket_creates_its_own_key_and_log_bucket_and_can_be_tuned()
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::KMS::Key", 1)
     template.resource_count_is("AWS::S3::Bucket", 2)
-    assert bucket.key is not None
     props = template.to_json()["Resources"][stack.get_logical_id(bucket.bucket.node.default_child)][
         "Properties"
     ]
+    (key_id,) = resources_of_type(template, "AWS::KMS::Key")
+    assert key_id.startswith("ModelsKey")
+    assert stack.resolve(bucket.key.key_arn) == {"Fn::GetAtt": [key_id, "Arn"]}
+    encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {
+        "Fn::GetAtt": [key_id, "Arn"]
+    }
     assert "VersioningConfiguration" not in props
     assert "NotificationConfiguration" not in props
     assert props["LifecycleConfiguration"]["Rules"] == [
@@ -327,6 +338,76 @@ def test_data_lake_rejects_duplicate_and_colliding_zones():
         DataLakeZone("Raw")
     with pytest.raises(ValueError, match="zones must name at least one zone"):
         DataLake(stack, "B", zones=[])
+
+
+def test_data_lake_rejects_zone_names_with_the_same_construct_id():
+    stack = cdk.Stack(make_app(), "Collide")
+    with pytest.raises(ValueError) as error:
+        DataLake(stack, "Lake", zones=[DataLakeZone("a-1"), DataLakeZone("a1")])
+    assert str(error.value) == (
+        "zones: names ['a-1', 'a1'] collide once converted to construct ids ['A1Zone', 'A1Zone']"
+    )
+    assert stack.node.try_find_child("Lake").node.try_find_child("A1Zone") is None
+
+
+@pytest.mark.parametrize(
+    ("zones", "message"),
+    [
+        (("raw",), "zones[0] must be a DataLakeZone, got str: 'raw'; use DataLakeZone('raw')"),
+        (
+            (DataLakeZone("raw"), {"name": "curated"}),
+            "zones[1] must be a DataLakeZone, got dict: {'name': 'curated'}",
+        ),
+        ("raw", "zones must be a sequence of DataLakeZone, got str: 'raw'"),
+        (
+            DataLakeZone("raw"),
+            "zones must be a sequence of DataLakeZone, got DataLakeZone: DataLakeZone(name='raw'",
+        ),
+    ],
+)
+def test_data_lake_rejects_zones_that_are_not_data_lake_zones(zones, message):
+    with pytest.raises(TypeError) as error:
+        DataLake(cdk.Stack(make_app(), "Kinds"), "Lake", zones=zones)
+    assert str(error.value).startswith(message)
+
+
+@pytest.fixture(scope="module")
+def central_logs_lake():
+    stack = cdk.Stack(make_app(), "CentralLogs", env=TEST_ENV)
+    central = s3.Bucket.from_bucket_name(stack, "Central", "org-central-access-logs")
+    lake = DataLake(stack, "Lake", access_logs_bucket=central, bucket_name_prefix="acme-ml")
+    return lake, central, Template.from_stack(stack)
+
+
+def test_data_lake_logs_to_a_given_bucket_and_creates_none(central_logs_lake):
+    lake, central, template = central_logs_lake
+    assert lake.access_logs is None
+    assert lake.access_logs_bucket is central
+    buckets = resources_of_type(template, "AWS::S3::Bucket")
+    assert {b["Properties"]["BucketName"] for b in buckets.values()} == {
+        "acme-ml-raw",
+        "acme-ml-curated",
+        "acme-ml-analytics",
+    }
+    for zone, bucket in buckets.items():
+        assert bucket["Properties"]["LoggingConfiguration"] == {
+            "DestinationBucketName": "org-central-access-logs",
+            "LogFilePrefix": bucket["Properties"]["BucketName"].removeprefix("acme-ml-") + "/",
+        }, zone
+
+
+def test_data_lake_rejects_sse_kms_access_logs_bucket():
+    stack = cdk.Stack(make_app(), "KmsLogs")
+    logs = s3.Bucket(stack, "Logs", encryption=s3.BucketEncryption.KMS)
+    with pytest.raises(ValueError, match=r"^access_logs_bucket 'KmsLogs/Logs' is encrypted with"):
+        DataLake(stack, "Lake", access_logs_bucket=logs)
+
+
+def test_data_lake_rejects_wrong_access_logs_bucket_kind():
+    with pytest.raises(
+        TypeError, match=r"^access_logs_bucket must be an IBucket \(aws_s3\), got str"
+    ):
+        DataLake(cdk.Stack(make_app(), "Kind"), "Lake", access_logs_bucket="central-logs")
 
 
 def test_key_rejects_bad_pending_window():
