@@ -1,4 +1,5 @@
-"""Redshift DDL from a typed table spec: validated names and types, idempotent ``CREATE TABLE``.
+"""Redshift DDL from a typed table spec: validated names and types, idempotent ``CREATE TABLE``
+and an idempotent step that adds columns missing from an existing table.
 
 Sources:
 - Identifiers: https://docs.aws.amazon.com/redshift/latest/dg/r_names.html (standard identifiers
@@ -9,6 +10,18 @@ Sources:
   (DECIMAL precision ≤ 38; CHAR ≤ 4,096 bytes; VARCHAR ≤ 65,535 bytes).
 - ``CREATE TABLE``: https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html
   (a compound sort key has at most 400 columns).
+- ``ALTER TABLE ... ADD COLUMN`` (one column per statement, no ``IF NOT EXISTS``, a new column
+  cannot be a sort or distribution key): https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html
+- Stored procedures (``IF``, ``EXECUTE``, DDL inside; ``CALL`` inside a transaction):
+  https://docs.aws.amazon.com/redshift/latest/dg/c_PLpgSQL-statements.html
+
+Adding columns: Redshift has no ``ADD COLUMN IF NOT EXISTS``, and the Data API runs a batch as
+one transaction, so a plain ``ALTER TABLE ... ADD COLUMN`` for a column that exists would roll
+back the whole batch. ``setup_statements()`` therefore creates a temporary procedure that adds
+each column only when ``information_schema.columns`` does not list it, calls it and drops it:
+re-running is safe, and a column added to the spec is added to the table. Columns are added
+nullable (existing rows have no value); a changed type, a removed column or changed keys are
+not migrated (see docs/operations.md).
 
 Names are restricted further than Redshift requires: lowercase only, and no reserved words,
 because Firehose writes ``DataTableName`` and ``DataTableColumns`` into its ``COPY`` statement
@@ -17,6 +30,7 @@ unquoted. The generated DDL quotes every identifier anyway.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +42,9 @@ MAX_DECIMAL_PRECISION = 38
 MAX_CHAR_LENGTH = 4_096
 MAX_VARCHAR_LENGTH = 65_535
 MAX_COMPOUND_SORT_KEY_COLUMNS = 400
+ADD_COLUMNS_PROCEDURE_PREFIX = "ml_data_platform_add_columns_"
+"""Name prefix of the temporary procedure ``setup_statements()`` creates, calls and drops."""
+_PROCEDURE_BODY_QUOTE = "$$"
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]*$")
 RESERVED_WORDS = frozenset(
@@ -267,7 +284,14 @@ class RedshiftTable:
             raise ValueError(f"{where}: sort_keys {list(self.sort_keys)} repeat a column")
         if len(self.sort_keys) > MAX_COMPOUND_SORT_KEY_COLUMNS:
             raise ValueError(
-                f"{where}: a compound sort key has at most {MAX_COMPOUND_SORT_KEY_COLUMNS} columns"
+                f"{where}: a compound sort key has at most {MAX_COMPOUND_SORT_KEY_COLUMNS} "
+                f"columns, got {len(self.sort_keys)}"
+            )
+        quoted = [n for n in (self.schema, self.name, *names) if _PROCEDURE_BODY_QUOTE in n]
+        if quoted:
+            raise ValueError(
+                f"{where}: names {quoted} contain '{_PROCEDURE_BODY_QUOTE}', which ends the "
+                "body of the procedure that adds missing columns"
             )
 
     def _check_key_column(self, by_name: dict[str, RedshiftColumn], key: str, prop: str) -> None:
@@ -309,7 +333,42 @@ class RedshiftTable:
             lines.append("SORTKEY (" + ", ".join(quote_identifier(k) for k in self.sort_keys) + ")")
         return "\n".join(lines) + ";"
 
+    def add_missing_columns_sql(self) -> list[str]:
+        """Create, call and drop a procedure that adds every column ``information_schema``
+        does not list for the table (nullable; a no-op when all exist)."""
+        procedure = (
+            f"{quote_identifier(self.schema)}."
+            f"{quote_identifier(ADD_COLUMNS_PROCEDURE_PREFIX + self._digest())}()"
+        )
+        table = f"{quote_identifier(self.schema)}.{quote_identifier(self.name)}"
+        steps = [
+            f"  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+            f"'{self.schema}' AND table_name = '{self.name}' AND column_name = '{column.name}') "
+            f"THEN\n"
+            f"    EXECUTE 'ALTER TABLE {table} ADD COLUMN {quote_identifier(column.name)} "
+            f"{column.type.sql}';\n"  # type: ignore[union-attr]
+            "  END IF;"
+            for column in self.columns
+        ]
+        body = "\n".join(["BEGIN", *steps, "END;"])
+        quote = _PROCEDURE_BODY_QUOTE
+        return [
+            f"CREATE OR REPLACE PROCEDURE {procedure}\nAS {quote}\n{body}\n{quote} LANGUAGE plpgsql;",
+            f"CALL {procedure};",
+            f"DROP PROCEDURE {procedure};",
+        ]
+
     def setup_statements(self) -> list[str]:
-        """The statements that make the table exist (schema first if needed)."""
+        """The statements that make the table exist with every column, safe to re-run: the
+        schema (if not ``public``), ``CREATE TABLE IF NOT EXISTS``, then the columns an
+        existing table lacks (``add_missing_columns_sql``). Run them as one batch."""
         schema = self.create_schema_sql()
-        return [schema, self.create_table_sql()] if schema else [self.create_table_sql()]
+        return [
+            *([schema] if schema else []),
+            self.create_table_sql(),
+            *self.add_missing_columns_sql(),
+        ]
+
+    def _digest(self) -> str:
+        """A short hash of the table's DDL: the procedure name differs per table version."""
+        return hashlib.sha256(self.create_table_sql().encode()).hexdigest()[:16]

@@ -2,17 +2,22 @@
 
 Firehose's COPY needs the table to exist before the first delivery, and CloudFormation has no
 resource for a table inside Redshift: this is one place where a Lambda-backed custom resource
-(``AwsCustomResource``) is justified. It calls ``ExecuteStatement`` (or ``BatchExecuteStatement``
-when a schema must be created first) on create and on update; the DDL is idempotent
-(``IF NOT EXISTS``), and a changed DDL changes the physical id, so it runs again.
+(``AwsCustomResource``) is justified. It calls ``BatchExecuteStatement`` with
+``RedshiftTable.setup_statements()`` on create and on update: ``CREATE SCHEMA/TABLE IF NOT
+EXISTS``, then a temporary procedure that adds the columns an existing table lacks, all in one
+transaction and safe to re-run. The physical id is a hash of the statements, so a changed table
+spec (e.g. a column added to the dataset) runs the batch again and the new column is added
+before Firehose's ``DataTableColumns`` names it. A changed column type, a removed column and
+changed sort/distribution keys are not migrated: see the warehouse runbook in
+docs/operations.md.
 
 The Data API is asynchronous: the call returns a statement id once the statement is *submitted*,
 so a failing DDL does not fail the deployment. Polling ``DescribeStatement`` until it finishes
 is out of scope (it needs a custom Lambda with a waiter); check the statement in the console or
 with ``aws redshift-data describe-statement --id <Id>`` (the custom resource's ``Id`` attribute),
-and Firehose's ``DeliveryToRedshift.Success`` alarm catches a missing table.
+and Firehose's ``DeliveryToRedshift.Success`` alarm catches a missing table or column.
 
-API: https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ExecuteStatement.html
+API: https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_BatchExecuteStatement.html
 IAM: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonredshiftdataapi.html
 """
 
@@ -152,10 +157,8 @@ class RedshiftTableSetup(Construct):
         else:
             target["WorkgroupName"] = endpoint.workgroup_name  # type: ignore[assignment]
             target_arn = endpoint.workgroup_arn  # type: ignore[assignment]
-        if len(statements) == 1:
-            action, parameters = "ExecuteStatement", {**target, "Sql": statements[0]}
-        else:
-            action, parameters = "BatchExecuteStatement", {**target, "Sqls": statements}
+        # One transaction: a failing statement rolls the whole batch back.
+        action, parameters = "BatchExecuteStatement", {**target, "Sqls": statements}
         digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()[:16]
         call = cr.AwsSdkCall(
             service="RedshiftData",

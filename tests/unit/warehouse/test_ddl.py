@@ -40,7 +40,7 @@ def test_create_table_sql_with_key_distribution_and_sort_key():
         'SORTKEY ("event_time", "event_id");'
     )
     assert table.dist_style is DistStyle.KEY
-    assert table.setup_statements() == [table.create_table_sql()]
+    assert table.setup_statements() == [table.create_table_sql(), *table.add_missing_columns_sql()]
     assert table.qualified_name == "public.events"
     assert table.column_names == ("event_id", "user_id", "event_time", "amount", "properties")
 
@@ -57,6 +57,7 @@ def test_other_schema_is_created_first_and_even_distribution():
     assert table.setup_statements() == [
         'CREATE SCHEMA IF NOT EXISTS "ml";',
         table.create_table_sql(),
+        *table.add_missing_columns_sql(),
     ]
     assert table.create_table_sql().startswith('CREATE TABLE IF NOT EXISTS "ml"."events" (')
     assert "DISTSTYLE EVEN" in table.create_table_sql()
@@ -190,6 +191,63 @@ def test_bad_column_names(name, message):
 def test_bad_table_specs(kwargs, error, message):
     with pytest.raises(error, match=message):
         events(**kwargs)
+
+
+def test_missing_columns_are_added_by_a_temporary_procedure():
+    table = RedshiftTable(
+        "events", [RedshiftColumn("id", "bigint", nullable=False), RedshiftColumn("at", "date")]
+    )
+    procedure = f'"public"."ml_data_platform_add_columns_{table._digest()}"()'
+    create, call, drop = table.add_missing_columns_sql()
+    assert create == (
+        f"CREATE OR REPLACE PROCEDURE {procedure}\n"
+        "AS $$\n"
+        "BEGIN\n"
+        "  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = 'events' AND column_name = 'id') THEN\n"
+        """    EXECUTE 'ALTER TABLE "public"."events" ADD COLUMN "id" BIGINT';\n"""
+        "  END IF;\n"
+        "  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = 'events' AND column_name = 'at') THEN\n"
+        """    EXECUTE 'ALTER TABLE "public"."events" ADD COLUMN "at" DATE';\n"""
+        "  END IF;\n"
+        "END;\n"
+        "$$ LANGUAGE plpgsql;"
+    )
+    assert (call, drop) == (f"CALL {procedure};", f"DROP PROCEDURE {procedure};")
+
+
+def test_a_new_column_changes_the_statements_and_the_procedure_name():
+    before = RedshiftTable("events", [RedshiftColumn("id", "bigint")])
+    after = RedshiftTable("events", [*before.columns, RedshiftColumn("price", "decimal(10,2)")])
+    assert after.setup_statements() != before.setup_statements()
+    assert before._digest() != after._digest()
+    assert """ADD COLUMN "price" DECIMAL(10,2)';""" in after.add_missing_columns_sql()[0]
+    assert "price" not in before.add_missing_columns_sql()[0]
+
+
+def test_a_name_with_the_procedure_body_quote_is_rejected():
+    with pytest.raises(ValueError) as error:
+        RedshiftTable("events", [RedshiftColumn("a$$b", "bigint")])
+    assert str(error.value) == (
+        "table 'public.events': names ['a$$b'] contain '$$', which ends the body of the "
+        "procedure that adds missing columns"
+    )
+
+
+def test_more_than_400_sort_keys_are_rejected_with_the_count():
+    columns = [RedshiftColumn(f"c{i}", "bigint") for i in range(401)]
+    with pytest.raises(ValueError) as error:
+        RedshiftTable("wide", columns, sort_keys=[c.name for c in columns])
+    assert str(error.value) == (
+        "table 'public.wide': a compound sort key has at most 400 columns, got 401"
+    )
+
+
+def test_type_parameters_must_be_integers():
+    with pytest.raises(TypeError) as error:
+        RedshiftType.decimal("10")
+    assert str(error.value) == "DECIMAL precision must be an integer, got '10'"
 
 
 def test_quote_identifier_doubles_quotes():

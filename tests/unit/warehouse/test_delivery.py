@@ -209,7 +209,7 @@ def test_table_setup_calls_data_api_with_scoped_policy(built):
     template.resource_count_is("AWS::IAM::Policy", 0)  # the provider adds nothing inline
 
 
-def test_options_jsonpaths_uncompressed_no_backup_topic_and_single_statement():
+def test_options_jsonpaths_uncompressed_no_backup_topic_and_one_batch():
     stack = cdk.Stack(make_app(), "Options", env=TEST_ENV)
     args = inputs(stack)
     args["table"] = RedshiftTable("events", [RedshiftColumn("id", "bigint")])
@@ -254,7 +254,8 @@ def test_options_jsonpaths_uncompressed_no_backup_topic_and_single_statement():
         c["Properties"]["Create"] for c in resources_of_type(template, "Custom::AWS").values()
     ]
     assert len(creates) == 2
-    assert any('"action":"ExecuteStatement"' in c for c in creates)
+    (ddl,) = [json.loads(c) for c in creates if '"action":"BatchExecuteStatement"' in c]
+    assert ddl["parameters"]["Sqls"] == args["table"].setup_statements()
     (put,) = [json.loads(c) for c in creates if '"action":"PutObject"' in c]
     assert put["parameters"]["Key"] == "warehouse-jsonpaths/public/events.json"
     assert json.loads(put["parameters"]["Body"]) == {"jsonpaths": ["$.event.id"]}
@@ -349,6 +350,9 @@ def test_table_setup_needs_a_data_api_target_and_a_log_key():
         RedshiftTableSetup(stack, "B", endpoint=no_key, table=TABLE)
     with pytest.raises(TypeError, match="endpoint must be a Warehouse or WarehouseEndpoint"):
         RedshiftTableSetup(stack, "C", endpoint="wg", table=TABLE)
+    with pytest.raises(TypeError) as error:
+        RedshiftTableSetup(stack, "E", endpoint=no_key, table="public.events")
+    assert str(error.value) == "table must be a RedshiftTable, got str"
     key = kms.Key.from_key_arn(stack, "K", LAKE_KEY_ARN)
     RedshiftTableSetup(stack, "D", endpoint=no_key, table=TABLE, encryption_key=key)
     template = Template.from_stack(stack)
