@@ -6,7 +6,8 @@ Sources:
   https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-rs-vpc
 - Base capacity (4, 8–512 in steps of 8, 512–1024 in steps of 32 in five regions):
   https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html
-- Three subnets in three Availability Zones:
+- Three subnets in three Availability Zones (in US West (N. California), which has two, three
+  subnets across two AZs):
   https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html
 - Enhanced VPC routing sends COPY traffic through the VPC (S3 gateway endpoint needed):
   https://docs.aws.amazon.com/redshift/latest/mgmt/enhanced-vpc-routing.html
@@ -14,6 +15,7 @@ Sources:
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import re
@@ -45,13 +47,21 @@ EXTENDED_CAPACITY_REGIONS = frozenset(
 )
 AUDIT_LOG_EXPORTS = ("userlog", "connectionlog", "useractivitylog")
 MIN_SUBNETS = 3
+# Regions where accounts get fewer than three Availability Zones, so the VPC created here (one
+# subnet in each of three AZs, Fn::Select [2, Fn::GetAZs]) fails at deploy time. Source: the
+# Redshift Serverless usage considerations (above) name US West (N. California) as the region
+# with two; re-check when AWS adds a region.
+TWO_AZ_REGIONS = frozenset({"us-west-1"})
 DEFAULT_ADMIN_USERNAME = "admin"
 DEFAULT_DATABASE = "dev"
 # Redshift passwords: 8–64 printable ASCII characters with an upper, a lower and a digit;
 # not ' " \ / @ or space (https://docs.aws.amazon.com/redshift/latest/APIReference/API_CreateCluster.html).
 _PASSWORD_EXCLUDED = "'\"\\/@ `"
 _PASSWORD_LENGTH = 32
-_RESOURCE_NAME = re.compile(r"^[a-z0-9-]{3,64}$")
+MIN_RESOURCE_NAME = 3
+MAX_RESOURCE_NAME = 64
+_RESOURCE_NAME = re.compile(rf"^[a-z0-9-]{{{MIN_RESOURCE_NAME},{MAX_RESOURCE_NAME}}}$")
+_NAME_HASH_LENGTH = 8
 
 ROTATION_REASON = (
     "The admin secret is the one Firehose reads ({username, password}) and the namespace's "
@@ -188,8 +198,9 @@ class Warehouse(Construct):
         base_capacity: Base RPUs (4, 8–512 step 8, 512–1024 step 32 in five regions). Default: 8.
         database: Database name. Default: ``dev``.
         admin_username: Admin user name. Default: ``admin``.
-        namespace_name / workgroup_name: Physical names (3–64 of ``a-z0-9-``). Default: derived
-            from the construct path.
+        namespace_name / workgroup_name: Physical names (3–64 of ``a-z0-9-``). Default: the
+            stack name and the construct's path in the stack (``mldp-prod-warehouse-warehouse``
+            and ``...-wg``), unique per account and region as stack names are.
         firehose_cidr: Firehose's CIDR block. Default: looked up for the stack's (concrete) region.
         removal_policy: ``RETAIN`` (default) or ``DESTROY`` (needs the allow-destroy context).
 
@@ -230,6 +241,13 @@ class Warehouse(Construct):
         workgroup_name = _resource_name(workgroup_name, self, "workgroup_name")
         policy = resolve_removal_policy(self, removal_policy)
 
+        if vpc is None and region in TWO_AZ_REGIONS:
+            raise ValueError(
+                f"region {region!r} has two Availability Zones, but the VPC created when vpc is "
+                f"not given has one subnet in each of {MIN_SUBNETS}: pass vpc (and vpc_subnets) "
+                f"with {MIN_SUBNETS} subnets across the two AZs, as Redshift Serverless requires "
+                "there"
+            )
         self.key: kms.IKey = encryption_key or DataLakeKey(self, "Key", removal_policy=policy).key
         if vpc is None:
             self.vpc: ec2.IVpc = _WarehouseVpc(self, "Vpc", key=self.key).vpc
@@ -429,12 +447,28 @@ def _validate_cidr(cidr: str) -> str:
 
 
 def _resource_name(name: str | None, scope: Construct, prop: str) -> str:
+    """``name``, or by default ``<stack name>-<path in the stack>`` (``-wg`` added for the
+    workgroup): the stack name (``<project>-<env>-<layer>`` in the platform) keeps two projects
+    or environments in one account and region apart, which the construct path alone does not.
+    A default longer than 64 characters is cut and ends in a hash of the full name."""
     if name is None:
-        path = "-".join(part for part in scope.node.path.split("/") if part).lower()
-        name = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", path)).strip("-")[:64].rstrip("-")
-        name = name if len(name) >= 3 else f"{name}-wh"
-        if prop == "workgroup_name":
-            name = name[:61].rstrip("-") + "-wg"
+        stack = cdk.Stack.of(scope)
+        relative = scope.node.path[len(stack.node.path) :]
+        suffix = "-wg" if prop == "workgroup_name" else ""
+        name = _physical_name(f"{stack.stack_name}/{relative}", MAX_RESOURCE_NAME - len(suffix))
+        name += suffix
     if not isinstance(name, str) or not _RESOURCE_NAME.match(name):
-        raise ValueError(f"{prop} {name!r} must be 3–64 lowercase letters, digits or '-'")
+        raise ValueError(
+            f"{prop} {name!r} must be {MIN_RESOURCE_NAME}–{MAX_RESOURCE_NAME} lowercase letters, "
+            "digits or '-'"
+        )
     return name
+
+
+def _physical_name(text: str, limit: int) -> str:
+    """``text`` as lowercase ``a-z0-9-`` of at most ``limit`` characters."""
+    name = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", text.lower())).strip("-")
+    if len(name) > limit:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:_NAME_HASH_LENGTH]
+        name = f"{name[: limit - _NAME_HASH_LENGTH - 1].rstrip('-')}-{digest}"
+    return name if len(name) >= MIN_RESOURCE_NAME else f"{name}-wh"

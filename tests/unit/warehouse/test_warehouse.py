@@ -1,5 +1,7 @@
 """Warehouse (Redshift Serverless) and WarehouseEndpoint: defaults, options, bad input."""
 
+import re
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
@@ -7,6 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_redshiftserverless as redshiftserverless
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Template
+from constructs import Construct
 
 from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
 from ml_data_platform.warehouse import REDSHIFT_PORT, Warehouse, WarehouseEndpoint
@@ -242,6 +245,60 @@ def test_bad_input(env, kwargs, error, message):
     stack = cdk.Stack(make_app(), "Bad", env=env)
     with pytest.raises(error, match=message):
         Warehouse(stack, "Wh", **kwargs)
+
+
+def test_default_names_include_the_stack_name_so_projects_do_not_collide():
+    app = make_app()
+    names = {}
+    for project in ("mldp", "fraud"):
+        stage = cdk.Stage(app, f"{project.capitalize()}Prod", env=TEST_ENV)
+        platform = Construct(stage, "Platform")
+        stack = cdk.Stack(platform, "Warehouse", stack_name=f"{project}-prod-warehouse")
+        warehouse = Warehouse(stack, "Warehouse")
+        names[project] = (warehouse.namespace.namespace_name, warehouse.workgroup.workgroup_name)
+    assert names == {
+        "mldp": ("mldp-prod-warehouse-warehouse", "mldp-prod-warehouse-warehouse-wg"),
+        "fraud": ("fraud-prod-warehouse-warehouse", "fraud-prod-warehouse-warehouse-wg"),
+    }
+
+
+def test_long_default_names_are_cut_to_64_characters_with_a_hash():
+    app = make_app()
+    long_name = "a-very-long-project-name-for-the-platform-prod-warehouse"
+    warehouses = [
+        Warehouse(cdk.Stack(app, f"S{i}", stack_name=long_name, env=TEST_ENV), f"Warehouse{i}")
+        for i in (1, 2)
+    ]
+    namespaces = [w.namespace.namespace_name for w in warehouses]
+    workgroups = [w.workgroup.workgroup_name for w in warehouses]
+    assert [len(n) for n in namespaces + workgroups] == [64] * 4
+    assert namespaces[0] != namespaces[1] and workgroups[0] != workgroups[1]
+    kept = long_name[:55]  # 64 - "-" - 8 hex digits of the hash
+    assert all(re.fullmatch(rf"{kept}-[0-9a-f]{{8}}", n) for n in namespaces)
+    assert all(re.fullmatch(rf"{kept[:52]}-[0-9a-f]{{8}}-wg", w) for w in workgroups)
+
+
+def test_a_two_az_region_needs_a_vpc_of_your_own():
+    west = cdk.Environment(account="111111111111", region="us-west-1")
+    stack = cdk.Stack(make_app(), "West", env=west)
+    with pytest.raises(ValueError) as error:
+        Warehouse(stack, "Wh")
+    assert str(error.value) == (
+        "region 'us-west-1' has two Availability Zones, but the VPC created when vpc is not "
+        "given has one subnet in each of 3: pass vpc (and vpc_subnets) with 3 subnets across "
+        "the two AZs, as Redshift Serverless requires there"
+    )
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        nat_gateways=0,
+        availability_zones=["us-west-1a", "us-west-1b", "us-west-1a"],
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Pub", subnet_type=ec2.SubnetType.PUBLIC)
+        ],
+    )
+    warehouse = Warehouse(stack, "Own", vpc=vpc)
+    assert warehouse.vpc is vpc
 
 
 def test_too_few_subnets_fail():
