@@ -3,6 +3,9 @@
 A ``Dataset`` names its columns (Glue/Hive types), its partition layout and the format it
 lands in. The Firehose prefix, the Glue table location and the Athena partition projection
 are all derived from ``Dataset.layout``, so they cannot drift apart.
+
+Type limits (https://docs.aws.amazon.com/athena/latest/ug/data-types.html): ``char(n)`` 1–255,
+``varchar(n)`` 1–65,535, ``decimal(p,s)`` with 1 ≤ p ≤ 38 and 0 ≤ s ≤ p.
 """
 
 from __future__ import annotations
@@ -31,7 +34,12 @@ _PRIMITIVE_TYPES = frozenset(
         "binary",
     }
 )
-_PARAMETERISED = re.compile(r"^(decimal\(\d{1,2}(,\d{1,2})?\)|char\(\d{1,3}\)|varchar\(\d{1,5}\))$")
+HIVE_MAX_DECIMAL_PRECISION = 38
+HIVE_MAX_CHAR_LENGTH = 255
+HIVE_MAX_VARCHAR_LENGTH = 65_535
+_DECIMAL = re.compile(r"^decimal\((\d+)(?:,(\d+))?\)$")
+_CHARACTER = re.compile(r"^(char|varchar)\((\d+)\)$")
+_CHARACTER_MAX_LENGTH = {"char": HIVE_MAX_CHAR_LENGTH, "varchar": HIVE_MAX_VARCHAR_LENGTH}
 
 
 class DataFormat(Enum):
@@ -111,9 +119,17 @@ class Dataset:
         return glue_name(self.name)
 
 
+class _OutOfRange(ValueError):
+    """A parameterised type whose length, precision or scale is outside Hive's limits."""
+
+
 def validate_glue_type(type_text: str, prop: str) -> str:
     """Return ``type_text`` if it is a valid Glue/Hive column type; else ``ValueError``."""
-    if not isinstance(type_text, str) or not _is_type(type_text.replace(" ", "").lower()):
+    try:
+        valid = isinstance(type_text, str) and _is_type(type_text.replace(" ", "").lower())
+    except _OutOfRange as error:
+        raise ValueError(f"{prop} {type_text!r} is not a valid Glue/Hive type: {error}") from None
+    if not valid:
         raise ValueError(
             f"{prop} {type_text!r} is not a Glue/Hive type: use one of "
             f"{sorted(_PRIMITIVE_TYPES)}, decimal(p,s), char(n), varchar(n), array<T>, "
@@ -123,7 +139,7 @@ def validate_glue_type(type_text: str, prop: str) -> str:
 
 
 def _is_type(text: str) -> bool:
-    if text in _PRIMITIVE_TYPES or _PARAMETERISED.match(text):
+    if text in _PRIMITIVE_TYPES or _is_parameterised(text):
         return True
     for kind, arity in (("array<", 1), ("map<", 2)):
         if text.startswith(kind) and text.endswith(">"):
@@ -132,6 +148,33 @@ def _is_type(text: str) -> bool:
     if text.startswith("struct<") and text.endswith(">"):
         fields = _split_top_level(text[len("struct<") : -1])
         return bool(fields) and all(_is_field(f) for f in fields)
+    return False
+
+
+def _is_parameterised(text: str) -> bool:
+    """Whether ``text`` is ``decimal(p[,s])``, ``char(n)`` or ``varchar(n)``; ``_OutOfRange``
+    when it is one with a parameter beyond Hive's limits."""
+    decimal = _DECIMAL.match(text)
+    if decimal:
+        precision, scale = int(decimal[1]), int(decimal[2] or 0)
+        if not 1 <= precision <= HIVE_MAX_DECIMAL_PRECISION:
+            raise _OutOfRange(
+                f"{text}: DECIMAL precision must be 1–{HIVE_MAX_DECIMAL_PRECISION}, got {precision}"
+            )
+        if scale > precision:
+            raise _OutOfRange(
+                f"{text}: DECIMAL scale ({scale}) must be ≤ its precision ({precision})"
+            )
+        return True
+    character = _CHARACTER.match(text)
+    if character:
+        kind, length = character[1], int(character[2])
+        if not 1 <= length <= _CHARACTER_MAX_LENGTH[kind]:
+            raise _OutOfRange(
+                f"{text}: {kind.upper()} length must be 1–{_CHARACTER_MAX_LENGTH[kind]}, "
+                f"got {length}"
+            )
+        return True
     return False
 
 

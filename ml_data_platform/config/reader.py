@@ -89,12 +89,7 @@ class Reader:
 
     def wrap(self, key: str, build: Callable[[], T]) -> T:
         """Run ``build``; a ``ValueError``/``TypeError`` it raises is reported at ``key``."""
-        try:
-            return build()
-        except ConfigError:
-            raise
-        except (ValueError, TypeError) as error:
-            raise ConfigError(f"{self.at(key)}: {error}") from error
+        return reported_at(self.at(key), build)
 
     def done(self) -> None:
         unknown = sorted(set(self._value) - self._seen)
@@ -118,6 +113,17 @@ class Reader:
                 f"got {_describe(value)}"
             )
         return value
+
+
+def reported_at(path: str, build: Callable[[], T], *, context: str = "") -> T:
+    """Run ``build``; a ``ValueError``/``TypeError`` it raises becomes a ``ConfigError`` at
+    ``path`` (with ``context`` appended, e.g. why the rule applies)."""
+    try:
+        return build()
+    except ConfigError:
+        raise
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"{path}: {error}{context}") from error
 
 
 def _describe(value: Any) -> str:

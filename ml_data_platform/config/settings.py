@@ -13,14 +13,17 @@ required keys, wrong types and values outside the service limits (``core/limits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cache
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import region_info
 
-from ml_data_platform.config.reader import ConfigError, Reader
+from ml_data_platform.config.reader import ConfigError, Reader, reported_at
 from ml_data_platform.core.limits import (
     FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
     FIREHOSE_MAX_BUFFER_INTERVAL_SECONDS,
@@ -39,16 +42,30 @@ from ml_data_platform.datasets import (
     DeliveryFormat,
     datasets_by_name,
 )
+from ml_data_platform.monitoring.alarm_topic import _EMAIL as EMAIL_ADDRESS  # AlarmTopic's rule
 from ml_data_platform.planning.sizing import StreamMode
 from ml_data_platform.storage.layout import PartitionGranularity
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
 from ml_data_platform.storage.zones import ANALYTICS, CURATED, RAW
+from ml_data_platform.warehouse.ddl import validate_identifier
+from ml_data_platform.warehouse.from_dataset import redshift_table_for, redshift_type_for
 from ml_data_platform.warehouse.network import FIREHOSE_REDSHIFT_CIDR_BY_REGION
-from ml_data_platform.warehouse.warehouse import DEFAULT_BASE_CAPACITY_RPUS, validate_base_capacity
+from ml_data_platform.warehouse.warehouse import (
+    DEFAULT_BASE_CAPACITY_RPUS,
+    TWO_AZ_REGIONS,
+    validate_base_capacity,
+)
 
 ENV_CONTEXT_KEY = "env"
 DEFAULT_PROJECT = "mldp"
 _PRESET_NAMES = "/".join(p.value for p in LifecyclePreset)
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+"""An AWS account id: exactly 12 digits."""
+CONNECTION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):([a-z0-9-]+):(\d{12}):"
+    r"connection/[A-Za-z0-9-]+$"
+)
+"""A CodeConnections (formerly CodeStar Connections) connection ARN."""
 
 
 class Removal(Enum):
@@ -168,15 +185,57 @@ def pipeline_settings(context: Mapping[str, Any]) -> PipelineSettings | None:
         connection_arn=reader.required("connection_arn", str),
         repository=reader.required("repository", str),
         branch=reader.optional("branch", str, "main"),
-        account=reader.optional("account", str, None),
-        region=reader.optional("region", str, None),
+        account=_account(reader, required=True),
+        region=_region(reader, required=True),
     )
     reader.done()
     if settings.repository.count("/") != 1:
         raise ConfigError(
             f"{reader.at('repository')}: {settings.repository!r} must be 'owner/name'"
         )
+    _check_connection_arn(reader, settings.connection_arn)
     return settings
+
+
+def _check_connection_arn(reader: Reader, arn: str) -> None:
+    match = CONNECTION_ARN.match(arn)
+    if match is None:
+        raise ConfigError(
+            f"{reader.at('connection_arn')}: {arn!r} is not a CodeConnections connection ARN "
+            "(arn:aws:codeconnections:<region>:<account>:connection/<id>; "
+            "codestar-connections also accepted)"
+        )
+    if match[2] not in known_regions():
+        raise ConfigError(
+            f"{reader.at('connection_arn')}: region {match[2]!r} of {arn!r} is not an AWS region"
+        )
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """The regions this aws-cdk-lib knows (``aws_cdk.region_info``): synthesis fails for any
+    other (its region mappings have no entry), so a typo is caught when the config is read."""
+    return frozenset(region.name for region in region_info.RegionInfo.regions)
+
+
+def _region(reader: Reader, *, required: bool = False) -> str | None:
+    region = reader.required("region", str) if required else reader.optional("region", str, None)
+    if region is not None and region not in known_regions():
+        raise ConfigError(
+            f"{reader.at('region')}: {region!r} is not an AWS region known to aws-cdk-lib "
+            f"(a newer region needs a newer aws-cdk-lib); known: {sorted(known_regions())}"
+        )
+    return region
+
+
+def _account(reader: Reader, *, required: bool = False) -> str | None:
+    account = reader.required("account", str) if required else reader.optional("account", str, None)
+    if account is not None and not ACCOUNT_ID.match(account):
+        raise ConfigError(
+            f"{reader.at('account')}: {account!r} is not an AWS account id (12 digits, as a "
+            "string: leading zeros count)"
+        )
+    return account
 
 
 def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings:
@@ -188,22 +247,31 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
         raise ConfigError(f"{reader.at('datasets')}: missing required key (at least one dataset)")
     reader.wrap("datasets", lambda: datasets_by_name(datasets))
     _check_parquet_buffer(delivery_reader, delivery.buffer_size_mib, datasets)
-    region = reader.optional("region", str, None)
+    region = _region(reader)
     settings = EnvironmentSettings(
         name=name,
         project=project,
         datasets=datasets,
-        account=reader.optional("account", str, None),
+        account=_account(reader),
         region=region,
         removal=reader.convert("removal", Removal, Removal.RETAIN, "'retain' or 'destroy'"),
         stream=_stream(reader.child("stream")),
         delivery=delivery,
         lifecycle=_lifecycle(reader.child("lifecycle")),
-        warehouse=_warehouse(reader.child("warehouse"), datasets, region, reader.at("region")),
-        alarm_email=reader.optional("alarm_email", str, None),
+        warehouse=_warehouse(reader.child("warehouse"), datasets, region, reader),
+        alarm_email=_alarm_email(reader),
     )
     reader.done()
     return settings
+
+
+def _alarm_email(reader: Reader) -> str | None:
+    email = reader.optional("alarm_email", str, None)
+    if email is not None and not EMAIL_ADDRESS.match(email):
+        raise ConfigError(
+            f"{reader.at('alarm_email')}: {email!r} is not an e-mail address (name@domain.tld)"
+        )
+    return email
 
 
 def _stream(reader: Reader) -> StreamSettings:
@@ -283,7 +351,7 @@ def _zone_lifecycle(reader: Reader, zone: str) -> LifecyclePreset | Lifecycle | 
 
 
 def _warehouse(
-    reader: Reader, datasets: tuple[Dataset, ...], region: str | None, region_path: str
+    reader: Reader, datasets: tuple[Dataset, ...], region: str | None, environment: Reader
 ) -> WarehouseSettings:
     rpus = reader.optional("base_capacity_rpus", int, DEFAULT_BASE_CAPACITY_RPUS)
     settings = WarehouseSettings(
@@ -296,17 +364,23 @@ def _warehouse(
     )
     reader.done()
     if settings.enabled:
-        _check_warehouse_region(region, region_path)
+        _check_warehouse_region(region, environment.at("region"))
     names = [d.name for d in datasets]
     if settings.dataset is not None and settings.dataset not in names:
         raise ConfigError(
             f"{reader.at('dataset')}: {settings.dataset!r} is not a dataset ({names})"
         )
+    if settings.enabled:
+        index = names.index(settings.dataset) if settings.dataset is not None else 0
+        _check_warehouse_table(
+            reader, settings.table, datasets[index], f"{environment.at('datasets')}[{index}]"
+        )
     return settings
 
 
 def _check_warehouse_region(region: str | None, path: str) -> None:
-    """Firehose reaches Redshift from a per-region CIDR block: the region must be known."""
+    """Firehose reaches Redshift from a per-region CIDR block: the region must be known; the
+    warehouse's VPC spans three Availability Zones, which some regions do not have."""
     if region is None:
         raise ConfigError(
             f"{path}: required when warehouse.enabled is true (the warehouse admits Firehose's "
@@ -317,6 +391,31 @@ def _check_warehouse_region(region: str | None, path: str) -> None:
             f"{path}: no Firehose CIDR block known for {region!r} (warehouse.enabled); known: "
             f"{sorted(FIREHOSE_REDSHIFT_CIDR_BY_REGION)}"
         )
+    if region in TWO_AZ_REGIONS:
+        raise ConfigError(
+            f"{path}: {region!r} has two Availability Zones; the warehouse's VPC needs three "
+            "(warehouse.enabled): use another region, or compose Warehouse(vpc=...) with three "
+            "subnets in your own stack"
+        )
+
+
+def _check_warehouse_table(
+    reader: Reader, table: str | None, dataset: Dataset, dataset_path: str
+) -> None:
+    """The Redshift table Firehose loads ``dataset`` into must be buildable: every column name
+    a Redshift identifier, every type loadable by COPY, and the table name valid."""
+    why = f" (the warehouse loads dataset '{dataset.name}' into Redshift)"
+    for index, column in enumerate(dataset.columns):
+        path = f"{dataset_path}.columns[{index}]"
+        reported_at(
+            f"{path}.name", lambda c=column: validate_identifier(c.name, "column name"), context=why
+        )
+        reported_at(f"{path}.type", lambda c=column: redshift_type_for(c.type), context=why)
+    try:
+        redshift_table_for(dataset, table)
+    except ValueError as error:
+        named = "" if table is not None else f"not set, so named after dataset '{dataset.name}': "
+        raise ConfigError(f"{reader.at('table')}: {named}{error}") from error
 
 
 def _dataset(reader: Reader, default_format: DeliveryFormat) -> Dataset:
@@ -324,6 +423,7 @@ def _dataset(reader: Reader, default_format: DeliveryFormat) -> Dataset:
     name = reader.required("name", str)
     reader.wrap("name", lambda: validate_slug(name, "dataset name"))
     columns = tuple(_column(r) for r in reader.readers("columns"))
+    reader.optional("granularity", str, None)  # not a string: the usual message
     granularity = reader.convert(
         "granularity",
         lambda v: PartitionGranularity[v.upper()],

@@ -114,8 +114,8 @@ def test_a_zone_preset_can_expire_data():
             "environments.dev.region: required when warehouse.enabled is true",
         ),
         (
-            {"region": "xx-nowhere-1", "warehouse": {"enabled": True}},
-            "environments.dev.region: no Firehose CIDR block known for 'xx-nowhere-1' "
+            {"region": "ap-southeast-6", "warehouse": {"enabled": True}},
+            "environments.dev.region: no Firehose CIDR block known for 'ap-southeast-6' "
             "(warehouse.enabled); known: ['",
         ),
         ({"datasets": []}, "environments.dev.datasets: missing required key"),
@@ -168,17 +168,231 @@ def test_a_broken_environment_fails_every_synth():
         settings_from_context(context, "dev")
 
 
+PIPELINE = {
+    "connection_arn": "arn:aws:codeconnections:us-east-1:111111111111:connection/x",
+    "repository": "acme/ml-data-platform",
+    "account": "111111111111",
+    "region": "us-east-1",
+}
+
+
+def with_pipeline(**overrides):
+    context = copy.deepcopy(MINIMAL)
+    context["ml-data-platform"]["pipeline"] = {**PIPELINE, **overrides}
+    return context
+
+
 def test_pipeline_settings_are_optional_and_validated():
     assert pipeline_settings(MINIMAL) is None
-    context = copy.deepcopy(MINIMAL)
-    context["ml-data-platform"]["pipeline"] = {
-        "connection_arn": "arn:aws:codeconnections:us-east-1:111111111111:connection/x",
-        "repository": "acme/ml-data-platform",
-    }
-    assert pipeline_settings(context).branch == "main"
-    context["ml-data-platform"]["pipeline"]["repository"] = "no-slash"
-    with pytest.raises(ConfigError, match=r"pipeline\.repository: 'no-slash' must be 'owner/name'"):
+    settings = pipeline_settings(with_pipeline())
+    assert (settings.branch, settings.account, settings.region) == (
+        "main",
+        "111111111111",
+        "us-east-1",
+    )
+    legacy = "arn:aws:codestar-connections:eu-west-1:222222222222:connection/1a2b-3c"
+    assert pipeline_settings(with_pipeline(connection_arn=legacy)).connection_arn == legacy
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"repository": "no-slash"}, "pipeline.repository: 'no-slash' must be 'owner/name'"),
+        ({"account": None}, "pipeline.account: missing required key"),
+        ({"region": None}, "pipeline.region: missing required key"),
+        (
+            {"account": "12345"},
+            "pipeline.account: '12345' is not an AWS account id (12 digits, as a string: "
+            "leading zeros count)",
+        ),
+        ({"region": "us-east-9"}, "pipeline.region: 'us-east-9' is not an AWS region known"),
+        (
+            {"connection_arn": "arn:aws:codecommit:us-east-1:111111111111:repo"},
+            "pipeline.connection_arn: 'arn:aws:codecommit:us-east-1:111111111111:repo' is not a "
+            "CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:"
+            "connection/<id>; codestar-connections also accepted)",
+        ),
+        (
+            {"connection_arn": "arn:aws:codeconnections:us-east-1:1111:connection/x"},
+            "pipeline.connection_arn: 'arn:aws:codeconnections:us-east-1:1111:connection/x' is "
+            "not a CodeConnections connection ARN",
+        ),
+        (
+            {"connection_arn": "arn:aws:codeconnections:us-east-9:111111111111:connection/x"},
+            "pipeline.connection_arn: region 'us-east-9' of "
+            "'arn:aws:codeconnections:us-east-9:111111111111:connection/x' is not an AWS region",
+        ),
+    ],
+)
+def test_bad_pipeline_settings_name_the_key(overrides, message):
+    context = with_pipeline(**overrides)
+    pipeline = context["ml-data-platform"]["pipeline"]
+    context["ml-data-platform"]["pipeline"] = {k: v for k, v in pipeline.items() if v is not None}
+    with pytest.raises(ConfigError) as error:
         pipeline_settings(context)
+    assert str(error.value).startswith(f"ml-data-platform.{message}")
+
+
+WAREHOUSE_ON = {"region": "us-east-1", "warehouse": {"enabled": True}}
+
+
+def one_dataset(column_name, column_type, dataset="events"):
+    column = {"name": column_name, "type": column_type}
+    return [{"name": dataset, "columns": [{"name": "id", "type": "string"}, column]}]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"datasets": one_dataset("blob", "binary")},
+            "datasets[0].columns[1].type: Glue type 'binary' has no Redshift equivalent for COPY "
+            "(the warehouse loads dataset 'events' into Redshift)",
+        ),
+        (
+            {"datasets": one_dataset("user", "string")},
+            "datasets[0].columns[1].name: column name 'user' is a Redshift reserved word; "
+            "Firehose's COPY does not quote names, so choose another name (the warehouse loads "
+            "dataset 'events' into Redshift)",
+        ),
+        (
+            {"datasets": one_dataset("timestamp", "timestamp")},
+            "datasets[0].columns[1].name: column name 'timestamp' is a Redshift reserved word",
+        ),
+        (
+            {"warehouse": {"enabled": True, "table": "Clicks"}},
+            "warehouse.table: table name 'Clicks' is not a valid Redshift name here: use "
+            "lowercase letters, digits, '_' and '$', starting with a letter or '_'",
+        ),
+        (
+            {"warehouse": {"enabled": True, "table": "select"}},
+            "warehouse.table: table name 'select' is a Redshift reserved word",
+        ),
+        (
+            {"warehouse": {"enabled": True, "table": "click-events"}},
+            "warehouse.table: table name 'click-events' is not a valid Redshift name here",
+        ),
+        (
+            {"datasets": [{"name": "order", "columns": [{"name": "id", "type": "string"}]}]},
+            "warehouse.table: not set, so named after dataset 'order': table name 'order' is a "
+            "Redshift reserved word",
+        ),
+        (
+            {"region": "us-west-1"},
+            "region: 'us-west-1' has two Availability Zones; the warehouse's VPC needs three "
+            "(warehouse.enabled): use another region, or compose Warehouse(vpc=...) with three "
+            "subnets in your own stack",
+        ),
+    ],
+)
+def test_the_warehouse_table_is_checked_at_its_keys(overrides, message):
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(with_env(**{**WAREHOUSE_ON, **overrides}), "dev")
+    assert str(error.value).startswith(f"ml-data-platform.environments.dev.{message}")
+
+
+def test_only_the_warehouse_dataset_must_suit_redshift():
+    datasets = [
+        {"name": "events", "columns": [{"name": "id", "type": "string"}]},
+        {"name": "blobs", "columns": [{"name": "user", "type": "binary"}]},
+    ]
+    assert settings_from_context(with_env(datasets=datasets, **WAREHOUSE_ON), "dev")
+    warehouse = {"enabled": True, "dataset": "blobs"}
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(
+            with_env(datasets=datasets, region="us-east-1", warehouse=warehouse), "dev"
+        )
+    assert str(error.value).startswith(
+        "ml-data-platform.environments.dev.datasets[1].columns[0].name: column name 'user'"
+    )
+    disabled = with_env(datasets=datasets, warehouse={"dataset": "blobs"})
+    assert not settings_from_context(disabled, "dev").warehouse.enabled
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {
+                "datasets": [
+                    {"name": "e", "granularity": 5, "columns": [{"name": "a", "type": "int"}]}
+                ]
+            },
+            "datasets[0].granularity: must be a string, got int 5",
+        ),
+        (
+            {
+                "datasets": [
+                    {
+                        "name": "e",
+                        "granularity": ["hour"],
+                        "columns": [{"name": "a", "type": "int"}],
+                    }
+                ]
+            },
+            "datasets[0].granularity: must be a string, got list ['hour']",
+        ),
+        (
+            {"alarm_email": "not-an-email"},
+            "alarm_email: 'not-an-email' is not an e-mail address (name@domain.tld)",
+        ),
+        (
+            {"account": "12345"},
+            "account: '12345' is not an AWS account id (12 digits, as a string: leading zeros "
+            "count)",
+        ),
+        ({"account": 111111111111}, "account: must be a string, got int 111111111111"),
+        (
+            {"region": "us-east-9"},
+            "region: 'us-east-9' is not an AWS region known to aws-cdk-lib (a newer region needs "
+            "a newer aws-cdk-lib); known: ['af-south-1', ",
+        ),
+        ({"region": "US-EAST-1"}, "region: 'US-EAST-1' is not an AWS region known"),
+    ],
+)
+def test_environment_values_are_checked_at_their_keys(overrides, message):
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(with_env(**overrides), "dev")
+    assert str(error.value).startswith(f"ml-data-platform.environments.dev.{message}")
+
+
+@pytest.mark.parametrize(
+    ("type_text", "rule"),
+    [
+        ("char(300)", "char(300): CHAR length must be 1–255, got 300"),
+        ("varchar(99999)", "varchar(99999): VARCHAR length must be 1–65535, got 99999"),
+        ("varchar(0)", "varchar(0): VARCHAR length must be 1–65535, got 0"),
+        ("decimal(10,12)", "decimal(10,12): DECIMAL scale (12) must be ≤ its precision (10)"),
+        ("decimal(39,2)", "decimal(39,2): DECIMAL precision must be 1–38, got 39"),
+        ("array<char(256)>", "char(256): CHAR length must be 1–255, got 256"),
+    ],
+)
+def test_parameterised_glue_types_are_within_hive_limits(type_text, rule):
+    datasets = [{"name": "e", "columns": [{"name": "c", "type": type_text}]}]
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(with_env(datasets=datasets), "dev")
+    assert str(error.value) == (
+        f"ml-data-platform.environments.dev.datasets[0].columns[0].type: type of column 'c' "
+        f"{type_text!r} is not a valid Glue/Hive type: {rule}"
+    )
+
+
+def test_parameterised_glue_types_at_their_limits_are_accepted():
+    types = ["char(255)", "varchar(65535)", "decimal(38,38)", "decimal(1)", "char(1)"]
+    columns = [{"name": f"c{i}", "type": t} for i, t in enumerate(types)]
+    settings = settings_from_context(with_env(datasets=[{"name": "e", "columns": columns}]), "dev")
+    assert [c.type for c in settings.datasets[0].columns] == types
+
+
+def test_valid_account_region_and_email_are_kept():
+    settings = settings_from_context(
+        with_env(account="012345678901", region="eu-west-1", alarm_email="ops@example.com"), "dev"
+    )
+    assert (settings.account, settings.region, settings.alarm_email) == (
+        "012345678901",
+        "eu-west-1",
+        "ops@example.com",
+    )
 
 
 PARQUET_EVENTS = [
