@@ -12,7 +12,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 from constructs import Construct, IConstruct
 
-from ml_data_platform.catalog.nag_patterns import arn_pattern, bucket_objects_pattern
 from ml_data_platform.compliance import acknowledge
 from ml_data_platform.compliance.rules import IAM_NO_INLINE_POLICY
 from ml_data_platform.compliance.wildcards import IAM5, acknowledge_policy_wildcards
@@ -135,7 +134,7 @@ def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline) -> None:
 
     artifact_patterns = [
         *(re.escape(f"Action::{action}") for action in _ARTIFACT_GRANT_WILDCARD_ACTIONS),
-        bucket_objects_pattern(artifacts),
+        _objects_pattern(artifacts),
     ]
     _acknowledge_generated_policy(
         pipeline.pipeline.role,
@@ -164,7 +163,7 @@ def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline) -> None:
         "Self-mutation assumes the CDK bootstrap roles of this account: sts:AssumeRole on "
         "role/* is limited by a condition to roles tagged aws-cdk:bootstrap-role = "
         "deploy / file-publishing / image-publishing (CDK Pipelines).",
-        patterns=[r"Resource::arn:\*:iam::(?:<AWS::AccountId>|\d{12}):role/\*"],
+        patterns=[rf"Resource::arn:\*:iam::{_ACCOUNT}:role/\*"],
     )
     file_role = _child(assets, "FileRole")
     _acknowledge_generated_policy(
@@ -174,8 +173,8 @@ def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline) -> None:
         "region (/aws/codebuild/*, report-group/*) and read the pipeline's artifacts.",
         [
             *artifact_patterns,
-            arn_pattern("logs", r"log-group:/aws/codebuild/\*"),
-            arn_pattern("codebuild", r"report-group/\*"),
+            _arn_pattern("logs", r"log-group:/aws/codebuild/\*"),
+            _arn_pattern("codebuild", r"report-group/\*"),
         ],
     )
     acknowledge(
@@ -232,9 +231,26 @@ def _project_log_patterns(project: codebuild.IProject) -> list[str]:
     cfn = project.node.default_child
     name = re.escape(f"<{cdk.Stack.of(cfn).resolve(cfn.logical_id)}>")
     return [
-        arn_pattern("logs", f"log-group:/aws/codebuild/{name}:\\*"),
-        arn_pattern("codebuild", f"report-group/{name}-\\*"),
+        _arn_pattern("logs", f"log-group:/aws/codebuild/{name}:\\*"),
+        _arn_pattern("codebuild", f"report-group/{name}-\\*"),
     ]
+
+
+# How cdk-nag renders an ARN's partition, region and account: pseudo parameters or literals.
+_PARTITION = r"(?:<AWS::Partition>|aws[a-z-]*)"
+_REGION = r"(?:<AWS::Region>|[a-z]{2}(?:-[a-z]+)+-\d)"
+_ACCOUNT = r"(?:<AWS::AccountId>|\d{12})"
+
+
+def _arn_pattern(service: str, resource: str) -> str:
+    """``Resource::arn:<partition>:<service>:<region>:<account>:<resource regex>``."""
+    return f"Resource::arn:{_PARTITION}:{re.escape(service)}:{_REGION}:{_ACCOUNT}:{resource}"
+
+
+def _objects_pattern(bucket: IConstruct) -> str:
+    """The objects of a bucket of this stack: ``<BucketLogicalId.Arn>/*``."""
+    cfn = bucket.node.default_child
+    return re.escape(f"Resource::<{cdk.Stack.of(cfn).resolve(cfn.logical_id)}.Arn>/*")
 
 
 def _policy(role: iam.IRole) -> IConstruct:
