@@ -220,8 +220,9 @@ def render(result: Plan) -> str:
         "Raw zone GB-months by storage class (with the lifecycle)",
         _table(["month", *classes], storage),
     ]
-    if costs.notes:
-        sections += ["", "Notes", *(f"- {note}" for note in costs.notes)]
+    notes = [*result.notes, *costs.notes]
+    if notes:
+        sections += ["", "Notes", *(f"- {note}" for note in notes)]
     return "\n".join(sections)
 
 

@@ -389,7 +389,9 @@ def _notes(profile: WorkloadProfile, prices: PriceTable) -> list[str]:
         )
         billed = prices.athena.billed_bytes_per_query(profile.query_scanned_bytes) // MB
         notes.append(
-            f"Athena: {profile.queries_per_day:,} queries/day, each scanning {scanned:,.1f} MiB "
+            f"Athena: {profile.queries_per_day:,} "
+            f"{'query' if profile.queries_per_day == 1 else 'queries'}/day, "
+            f"each scanning {scanned:,.1f} MiB "
             f"({source}), billed as {billed:,} MB each"
         )
     if profile.compression_ratio == 1:

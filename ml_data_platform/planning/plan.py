@@ -19,7 +19,11 @@ from ml_data_platform.planning.sizing import (
     recommend_buffering,
     recommend_stream_mode,
 )
-from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
+from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset, Transition
+
+# What a zone is planned with, in this order, when ``retention_days`` ends before its access
+# pattern's preset moves data for the last time (S3 rejects an expiration before a transition).
+RETENTION_FALLBACKS = (LifecyclePreset.INFREQUENT_ACCESS, LifecyclePreset.STANDARD)
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class Plan:
         buffering: Firehose buffering hints.
         lifecycle_presets: Lifecycle preset per zone.
         costs: Month-by-month cost estimate.
+        notes: What the plan changed from the profile, and why (e.g. a preset that did not
+            fit the retention). Default: none.
     """
 
     profile: WorkloadProfile
@@ -39,6 +45,7 @@ class Plan:
     buffering: Buffering
     lifecycle_presets: Mapping[Zone, LifecyclePreset]
     costs: CostEstimate
+    notes: tuple[str, ...] = ()
 
     @property
     def delivery_format(self) -> DeliveryFormat:
@@ -91,7 +98,10 @@ def plan(profile: WorkloadProfile, *, months: int = 12, prices: PriceTable | Non
         parquet=profile.parquet,
         dynamic_partitioning=profile.dynamic_partitioning,
     )
-    presets = {zone: profile.zone_access[zone].preset for zone in Zone}
+    presets, notes = {}, []
+    for zone in Zone:
+        presets[zone], note = _fitting_preset(profile, zone)
+        notes += [note] if note else []
     lifecycles = {
         zone: Lifecycle.preset(
             preset, expire_after_days=_expire_after_days(profile, zone)
@@ -99,7 +109,40 @@ def plan(profile: WorkloadProfile, *, months: int = 12, prices: PriceTable | Non
         for zone, preset in presets.items()
     }
     costs = estimate_costs(profile, lifecycles, months, prices, stream=stream, buffering=buffering)
-    return Plan(profile, stream, buffering, MappingProxyType(presets), costs)
+    return Plan(profile, stream, buffering, MappingProxyType(presets), costs, tuple(notes))
+
+
+def _fitting_preset(profile: WorkloadProfile, zone: Zone) -> tuple[LifecyclePreset, str | None]:
+    """The zone's preset, or when the retention ends before its last transition the first of
+    ``RETENTION_FALLBACKS`` whose transitions fit (each class's minimum storage duration
+    included, so nothing is billed for days it was not kept), with a note saying so."""
+    preset = profile.zone_access[zone].preset
+    days = _expire_after_days(profile, zone)
+    last = _last_transition(preset)
+    if days is None or last is None or days > last.after_days:
+        return preset, None
+    chosen = next(
+        fallback
+        for fallback in RETENTION_FALLBACKS
+        if all(
+            t.after_days + t.storage_class.minimum_storage_days <= days
+            for t in _transitions(fallback)
+        )
+    )
+    return chosen, (
+        f"{zone.value} zone: retention_days {days} does not outlast the {preset.value} preset's "
+        f"last transition ({last.storage_class.name} at day {last.after_days}) of access "
+        f"pattern {profile.zone_access[zone].value}; planned with {chosen.value} instead "
+        f"(choose another with --{zone.value}-access / zone_access)"
+    )
+
+
+def _transitions(preset: LifecyclePreset) -> list[Transition]:
+    return [t for rule in Lifecycle.preset(preset).rules for t in rule.transitions]
+
+
+def _last_transition(preset: LifecyclePreset) -> Transition | None:
+    return max(_transitions(preset), key=lambda t: t.after_days, default=None)
 
 
 def _expire_after_days(profile: WorkloadProfile, zone: Zone) -> int | None:

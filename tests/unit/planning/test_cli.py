@@ -84,7 +84,7 @@ def test_query_scanned_mib_defaults_to_one_day_of_stored_data(
     assert main([*EXAMPLE, "--queries-per-day", "1", "--compression-ratio", "8"]) == 0
     # 2,000 events/s × 2,048 B × 86,400 s / 8 = 44,236,800,000 B = 42,187.5 MiB a query
     assert (
-        "Athena: 1 queries/day, each scanning 42,187.5 MiB (default: one day of raw data as "
+        "Athena: 1 query/day, each scanning 42,187.5 MiB (default: one day of raw data as "
         "stored), billed as 42,188 MB each"
     ) in capsys.readouterr().out
 
@@ -158,3 +158,19 @@ def test_unwritable_context_file_exits_1(
 ) -> None:
     assert main([*EXAMPLE, "--write-context", str(tmp_path)]) == 1
     assert f"cannot write {tmp_path}" in capsys.readouterr().err
+
+
+def test_a_short_retention_is_planned_with_a_preset_that_fits_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "context.json"
+    argv = ["plan", "--events-per-second", "10", "--event-bytes", "100", "--retention-days", "30"]
+    assert main([*argv, "--write-context", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "- raw zone: retention_days 30 does not outlast the archive preset's last transition "
+        "(DEEP_ARCHIVE at day 180) of access pattern monthly-then-rare; planned with standard "
+        "instead (choose another with --raw-access / zone_access)"
+    ) in out.splitlines()
+    raw = json.loads(target.read_text())[CONTEXT_KEY]["environments"]["dev"]["lifecycle"]["raw"]
+    assert raw == {"preset": "standard", "expire_after_days": 30}

@@ -79,9 +79,34 @@ def test_environment_names_must_be_safe() -> None:
         result.to_context("Prod!")
 
 
-def test_retention_shorter_than_the_raw_tiering_is_rejected() -> None:
-    with pytest.raises(ValueError, match=r"expire_after_days \(100\) must be after the last"):
-        plan(WorkloadProfile(10, 10, 100, retention_days=100))
+@pytest.mark.parametrize(
+    ("days", "preset"),
+    [
+        (100, LifecyclePreset.INFREQUENT_ACCESS),  # IA at 30, kept its 30-day minimum by 60
+        (60, LifecyclePreset.INFREQUENT_ACCESS),
+        (59, LifecyclePreset.STANDARD),  # IA would bill days the data was not kept
+        (30, LifecyclePreset.STANDARD),
+        (1, LifecyclePreset.STANDARD),
+    ],
+)
+def test_a_retention_shorter_than_the_raw_tiering_gets_a_preset_that_fits(days, preset) -> None:
+    result = plan(WorkloadProfile(10, 10, 100, retention_days=days))
+    assert result.lifecycle_presets[Zone.RAW] is preset
+    assert result.notes == (
+        f"raw zone: retention_days {days} does not outlast the archive preset's last transition "
+        f"(DEEP_ARCHIVE at day 180) of access pattern monthly-then-rare; planned with "
+        f"{preset.value} instead (choose another with --raw-access / zone_access)",
+    )
+    raw = read_back(result.to_context("dev"), "dev").lifecycle["raw"]
+    assert raw == Lifecycle.preset(preset, expire_after_days=days)
+
+
+def test_a_retention_past_the_last_transition_keeps_the_preset() -> None:
+    result = plan(WorkloadProfile(10, 10, 100, retention_days=181))
+    assert result.lifecycle_presets[Zone.RAW] is LifecyclePreset.ARCHIVE
+    assert result.notes == ()
+    logs = WorkloadProfile(10, 10, 100, retention_days=20, zone_access={"raw": AccessPattern.LOGS})
+    assert plan(logs).lifecycle_presets[Zone.RAW] is LifecyclePreset.STANDARD
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,11 @@ import copy
 import json
 import re
 from importlib import resources
+from types import SimpleNamespace
 
 import pytest
 
+import ml_data_platform.planning.prices as prices_module
 from ml_data_platform.planning import available_regions, load_prices
 from ml_data_platform.planning.prices import (
     FIREHOSE_BILLING_UNIT_BYTES,
@@ -76,6 +78,34 @@ def test_missing_or_bad_keys_name_their_path() -> None:
     data["firehose"]["ingestion_gb"] = -1
     with pytest.raises(ValueError, match=r"firehose\.ingestion_gb must be a non-negative number"):
         PriceTable.from_dict(copy.deepcopy(data))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("currency", "", "currency must be a non-empty string, got ''"),
+        ("source", "https://aws.amazon.com/s3/pricing/", "source must be a list of strings"),
+    ],
+)
+def test_text_keys_must_be_text(key: str, value: object, message: str) -> None:
+    data = raw_table()
+    data[key] = value
+    with pytest.raises(ValueError) as error:
+        PriceTable.from_dict(data)
+    assert str(error.value).startswith(f"price table 'us-east-1': {message}")
+
+
+def test_a_price_file_must_declare_its_own_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = raw_table()
+    data["region"] = "eu-west-1"
+    monkeypatch.setattr(prices_module, "json", SimpleNamespace(loads=lambda _text: data))
+    load_prices.cache_clear()
+    try:
+        with pytest.raises(ValueError) as error:
+            load_prices("us-east-1")
+    finally:
+        load_prices.cache_clear()
+    assert str(error.value) == "us-east-1.json declares region 'eu-west-1'"
 
 
 @pytest.mark.parametrize("key", ["scanned_tb", "minimum_scanned_mb"])

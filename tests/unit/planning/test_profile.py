@@ -97,6 +97,15 @@ def test_invalid_profiles_say_what_is_wrong(overrides: dict, message: str) -> No
     assert str(error.value) == message
 
 
+def test_zone_access_must_be_a_mapping() -> None:
+    with pytest.raises(TypeError) as error:
+        profile(zone_access=[AccessPattern.FREQUENT])
+    assert str(error.value) == (
+        "zone_access must be a mapping of zone to AccessPattern, got [<AccessPattern.FREQUENT: "
+        "'frequent'>]"
+    )
+
+
 def test_wrong_types_raise_type_error() -> None:
     with pytest.raises(TypeError, match="parquet must be a bool, got 'yes'"):
         profile(parquet="yes")
