@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import aws_cdk as cdk
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -21,6 +22,16 @@ from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.storage.data_lake import DataLake
 
 DEFAULT_DATABASE_PREFIX = "mldp"
+READ_CATALOG_ACTIONS = (
+    "glue:GetDatabase",
+    "glue:GetDatabases",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:BatchGetPartition",
+)
+"""Glue actions that read databases, tables and partitions (Athena queries, crawlers)."""
 _PREFIX = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
 
@@ -52,8 +63,13 @@ class DataCatalog(Construct):
     exactly one ``AWS::Glue::DataCatalogEncryptionSettings`` per account and region, so the
     stack that sets it owns it for every database in the account (another stack setting it
     overwrites it, deleting the stack leaves it in place). It is off by default; turn it on in
-    one stack per account. With it on, every principal that reads the catalog (crawlers, Athena
-    users, Firehose format conversion) also needs ``kms:Decrypt`` on the key.
+    one stack per account. Every other catalog of that account and region is told the key with
+    ``catalog_key`` (the setting is made elsewhere). With either, every principal that uses the
+    catalog needs the key: ``AthenaWorkgroup.grant_query`` grants ``kms:Decrypt`` and
+    ``LakeCrawler`` ``kms:Decrypt``/``Encrypt``/``GenerateDataKey`` on ``catalog_key``, both
+    only through Glue (``kms:ViaService``); other readers (e.g. Firehose format conversion)
+    need the same grant. See
+    https://docs.aws.amazon.com/glue/latest/dg/encrypt-glue-data-catalog.html.
 
     Args:
         lake: A ``DataLake`` or a mapping ``{zone name: IBucket}``.
@@ -62,13 +78,22 @@ class DataCatalog(Construct):
         database_prefix: Prefix of the database names. Default: ``"mldp"``.
         encrypt_catalog: Set the account-wide Data Catalog encryption (metadata and connection
             passwords, SSE-KMS with ``encryption_key``). Default: False.
+        catalog_key: The account's Data Catalog is encrypted with this key, set elsewhere (by
+            the one stack that owns the setting); not with ``encrypt_catalog``. Default: none
+            (not encrypted, unless ``encrypt_catalog``).
         removal_policy: ``RETAIN`` (default) or ``DESTROY`` (needs the allow-destroy context).
 
     Attributes:
         databases: ``{zone: CfnDatabase}`` in zone order.
         buckets: ``{zone: IBucket}``.
         key: The platform key, or None.
+        catalog_key: The key that encrypts the catalog's metadata (``encryption_key`` with
+            ``encrypt_catalog``, the given ``catalog_key``), or None.
+        catalog_encrypted: Whether ``catalog_key`` is set.
         encryption_settings: The ``CfnDataCatalogEncryptionSettings`` or None.
+        database_prefix: The prefix of the database names.
+        zones: The zone names.
+        catalog_arn: The ARN of the account's Data Catalog.
     """
 
     def __init__(
@@ -80,10 +105,12 @@ class DataCatalog(Construct):
         encryption_key: kms.IKey | None = None,
         database_prefix: str = DEFAULT_DATABASE_PREFIX,
         encrypt_catalog: bool = False,
+        catalog_key: kms.IKey | None = None,
         removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         optional_kind(encryption_key, Kind.KEY, "encryption_key")
+        optional_kind(catalog_key, Kind.KEY, "catalog_key")
         self.buckets = _zone_buckets(lake)
         self.key: kms.IKey | None = encryption_key or (
             lake.key if isinstance(lake, DataLake) else None
@@ -107,9 +134,17 @@ class DataCatalog(Construct):
             database.apply_removal_policy(policy)
             self.databases[zone] = database
         self.encryption_settings: glue.CfnDataCatalogEncryptionSettings | None = None
+        self.catalog_key: kms.IKey | None = catalog_key
         if encrypt_catalog:
             if self.key is None:
                 raise ValueError("encrypt_catalog=True needs encryption_key (a KMS key)")
+            if catalog_key is not None:
+                raise ValueError(
+                    "pass encrypt_catalog=True (this stack owns the account's catalog encryption "
+                    "and uses encryption_key) or catalog_key (the catalog is encrypted "
+                    "elsewhere), not both"
+                )
+            self.catalog_key = self.key
             self.encryption_settings = glue.CfnDataCatalogEncryptionSettings(
                 self,
                 "EncryptionSettings",
@@ -126,7 +161,35 @@ class DataCatalog(Construct):
 
     @property
     def catalog_encrypted(self) -> bool:
-        return self.encryption_settings is not None
+        return self.catalog_key is not None
+
+    def grant_catalog_key(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant | None:
+        """Grant ``actions`` (e.g. ``kms:Decrypt``) on ``catalog_key`` to ``grantee``'s policy,
+        only through Glue; None when the catalog is not encrypted."""
+        if self.catalog_key is None:
+            return None
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(actions),
+            resource_arns=[self.catalog_key.key_arn],
+            conditions=self._via_glue(),
+        )
+
+    def catalog_key_statement(self, *actions: str, sid: str) -> iam.PolicyStatement | None:
+        """The statement of ``grant_catalog_key``, for a policy you build; None when the
+        catalog is not encrypted."""
+        if self.catalog_key is None:
+            return None
+        return iam.PolicyStatement(
+            sid=sid,
+            actions=list(actions),
+            resources=[self.catalog_key.key_arn],
+            conditions=self._via_glue(),
+        )
+
+    def _via_glue(self) -> dict:
+        stack = cdk.Stack.of(self)
+        return {"StringEquals": {"kms:ViaService": f"glue.{stack.region}.{stack.url_suffix}"}}
 
     @property
     def zones(self) -> list[str]:

@@ -18,7 +18,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ml_data_platform.core.inputs import Kind, require_kind
-from ml_data_platform.core.names import validate_glue_name
+from ml_data_platform.core.names import validate_glue_name, validate_key_prefix
 from ml_data_platform.datasets import Column, DataFormat, Dataset, validate_glue_type
 from ml_data_platform.storage.layout import PartitionLayout
 
@@ -86,7 +86,8 @@ class LakeTable(Construct):
         table_format: Storage format. Default: from ``dataset.data_format`` (JSON for the
             explicit path).
         location_prefix: Key prefix of the objects (explicit path without ``layout``), e.g.
-            ``"exports/"``. Default: the bucket root; ``<layout.dataset>/`` with a layout.
+            ``"exports/"``; relative (no leading ``/``, no ``//``, ``*`` or ``?``). Default: the
+            bucket root; ``<layout.dataset>/`` with a layout.
         layout: A ``PartitionLayout`` (explicit path only). Default: ``dataset.layout``.
         partition_keys: Explicit partition key columns (explicit path, without ``layout``).
         partition_projection: Add Athena partition projection for the layout. Default: True.
@@ -102,6 +103,8 @@ class LakeTable(Construct):
         table_name: The table name.
         database_name: The database name (a ``Ref`` when ``database`` is a ``CfnDatabase``).
         bucket: The bucket; ``location_prefix``: the key prefix; ``location``: the S3 URI.
+        columns: The ``Column`` objects. ``partition_keys``: the partition key ``Column``
+            objects. ``table_format``: the ``TableFormat``.
         parameters: The table parameters.
     """
 
@@ -175,7 +178,10 @@ class LakeTable(Construct):
             location_prefix = layout.dataset_prefix
         else:
             keys = _columns(partition_keys or (), f"table '{self.table_name}' partition_keys")
-        self.location_prefix = _prefix(location_prefix or "", self.table_name)
+        self.location_prefix = validate_key_prefix(
+            "" if location_prefix is None else location_prefix,
+            f"table '{self.table_name}': location_prefix",
+        )
         _check_unique(self.table_name, column_list, keys)
         self.columns = column_list
         self.partition_keys = keys
@@ -332,14 +338,6 @@ def _check_unique(table: str, columns: Sequence[Column], keys: Sequence[Column])
             f"table '{table}': partition keys {clashes} duplicate columns; a partition key "
             "must not also be a column"
         )
-
-
-def _prefix(prefix: str, table: str) -> str:
-    if not isinstance(prefix, str) or prefix.startswith("/") or "//" in prefix:
-        raise ValueError(
-            f"table '{table}': location_prefix {prefix!r} must be a relative key prefix"
-        )
-    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
 
 
 def _cfn_column(column: Column) -> glue.CfnTable.ColumnProperty:

@@ -5,6 +5,7 @@ import re
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
@@ -84,6 +85,8 @@ def test_one_retained_database_per_zone_located_at_the_zone_bucket(built):
     assert catalog.database_name("curated") == "mldp_curated"
     template.resource_count_is("AWS::Glue::DataCatalogEncryptionSettings", 0)
     assert catalog.catalog_encrypted is False
+    assert catalog.catalog_key is None
+    assert catalog.database_prefix == "mldp"
     with pytest.raises(KeyError, match=r"no zone 'gold' in the catalog; zones are \['analytics'"):
         catalog.database_name("gold")
 
@@ -146,10 +149,11 @@ def test_projection_template_is_the_firehose_prefix(built, name, dataset):
             ],
         ]
     }
-    # Both were derived from dataset.layout.
-    assert dataset.layout.firehose_prefix().count("!{timestamp") == len(
-        dataset.layout.partition_keys
-    )
+    # Every partition key of the synthesized table has its placeholder in the template.
+    keys = [k["Name"] for k in table_props(template, name)["TableInput"]["PartitionKeys"]]
+    assert keys == list(dataset.layout.partition_keys)
+    location = template_value["Fn::Join"][1][-1]
+    assert [f"${{{k}}}" for k in keys] == re.findall(r"\$\{\w+\}", location)
 
 
 def test_parquet_table_uses_parquet_serde_and_day_partitions(built):
@@ -221,6 +225,7 @@ def test_catalog_encryption_and_mapping_input():
         "s3://team-landing/"
     )
     assert set(catalog.databases) == {"landing", "feature-store"}
+    assert catalog.catalog_key is lake.key and catalog.catalog_encrypted is True
     key_arn = {"Fn::GetAtt": [stack.get_logical_id(lake.key.node.default_child), "Arn"]}
     _, settings = only_resource(template, "AWS::Glue::DataCatalogEncryptionSettings")
     assert settings["Properties"] == {
@@ -260,11 +265,44 @@ def test_catalog_bad_input(kwargs, error, message):
         DataCatalog(stack, "C", **kwargs)
 
 
+def test_zone_names_that_collide_as_construct_ids_are_refused():
+    stack = cdk.Stack(make_app(), "Collide")
+    bucket = s3.Bucket.from_bucket_name(stack, "B", "some-bucket")
+    with pytest.raises(
+        ValueError,
+        match=r"lake: zone names \['a-b', 'a--b'\] collide as construct ids \['AB', 'AB'\]",
+    ):
+        DataCatalog(stack, "C", lake={"a-b": bucket, "a--b": bucket})
+
+
 def test_catalog_encryption_needs_a_key():
     stack = cdk.Stack(make_app(), "NoKey")
     bucket = s3.Bucket.from_bucket_name(stack, "B", "some-bucket")
     with pytest.raises(ValueError, match=r"encrypt_catalog=True needs encryption_key"):
         DataCatalog(stack, "C", lake={"x": bucket}, encrypt_catalog=True)
+
+
+def test_catalog_encrypted_elsewhere_is_known_by_its_key_without_owning_the_setting():
+    stack = cdk.Stack(make_app(), "Elsewhere")
+    bucket = s3.Bucket.from_bucket_name(stack, "B", "some-bucket")
+    key = kms.Key.from_key_arn(stack, "K", "arn:aws:kms:us-east-1:111111111111:key/catalog")
+    catalog = DataCatalog(stack, "C", lake={"x": bucket}, catalog_key=key)
+    assert catalog.catalog_key is key and catalog.catalog_encrypted is True
+    assert catalog.encryption_settings is None
+    Template.from_stack(stack).resource_count_is("AWS::Glue::DataCatalogEncryptionSettings", 0)
+    with pytest.raises(
+        ValueError, match=r"pass encrypt_catalog=True .* or catalog_key .*, not both"
+    ):
+        DataCatalog(
+            stack,
+            "Both",
+            lake={"x": bucket},
+            encryption_key=key,
+            encrypt_catalog=True,
+            catalog_key=key,
+        )
+    with pytest.raises(TypeError, match=r"catalog_key must be an IKey"):
+        DataCatalog(stack, "Alias", lake={"x": bucket}, catalog_key="alias/catalog")
 
 
 @pytest.fixture
@@ -323,6 +361,37 @@ def scratch():
         ),
         ({"table_name": "t", "columns": "a"}, TypeError, r"must be a sequence of Column"),
         ({"table_name": "t"}, ValueError, r"needs either dataset, or table_name and columns"),
+        (
+            {"table_name": "t", "columns": [("a", "int")], "location_prefix": "/x"},
+            ValueError,
+            r"table 't': location_prefix '/x' must be a relative key prefix",
+        ),
+        (
+            {"table_name": "t", "columns": [("a", "int")], "location_prefix": "a//b"},
+            ValueError,
+            r"table 't': location_prefix 'a//b' must be a relative key prefix",
+        ),
+        (
+            {"table_name": "t", "columns": [("a", "int")], "location_prefix": "exports/*"},
+            ValueError,
+            r"table 't': location_prefix 'exports/\*' must be a relative key prefix",
+        ),
+        (
+            {"table_name": "t", "columns": [("a", "int")], "location_prefix": 5},
+            TypeError,
+            r"table 't': location_prefix must be a string, got int",
+        ),
+        (
+            {"table_name": "t", "columns": [("a", "int")], "layout": "x/"},
+            TypeError,
+            r"layout must be a PartitionLayout, got str",
+        ),
+        (
+            {"dataset": CLICKS, "projection_overrides": {"projection.year.range": 2030}},
+            ValueError,
+            r"table 'click_stream' partition projection: projection.year.range must be a "
+            r"string, got 2030",
+        ),
         (
             {"dataset": CLICKS, "columns": [("a", "int")]},
             ValueError,
