@@ -17,10 +17,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from ml_data_platform.catalog.data_catalog import DataCatalog
+from ml_data_platform.catalog.data_catalog import READ_CATALOG_ACTIONS, DataCatalog
 from ml_data_platform.catalog.table import LakeTable
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
 from ml_data_platform.core.limits import ATHENA_MIN_BYTES_SCANNED_CUTOFF, MIB
+from ml_data_platform.core.names import validate_key_prefix
 from ml_data_platform.storage.bucket import DataLakeBucket
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
 
@@ -28,6 +29,8 @@ DEFAULT_BYTES_SCANNED_CUTOFF = 10 * 1024 * MIB
 """10 GiB per query (about USD 0.05 at USD 5 per TB scanned)."""
 DEFAULT_RESULTS_EXPIRATION_DAYS = 7
 DEFAULT_RESULTS_PREFIX = "athena-results/"
+MAX_DESCRIPTION_LENGTH = 1024
+"""Longest workgroup description Athena accepts (CreateWorkGroup ``Description``)."""
 _WORKGROUP_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _QUERY_ACTIONS = [
     "athena:StartQueryExecution",
@@ -39,15 +42,6 @@ _QUERY_ACTIONS = [
     "athena:BatchGetQueryExecution",
     "athena:ListQueryExecutions",
     "athena:GetWorkGroup",
-]
-_READ_CATALOG = [
-    "glue:GetDatabase",
-    "glue:GetDatabases",
-    "glue:GetTable",
-    "glue:GetTables",
-    "glue:GetPartition",
-    "glue:GetPartitions",
-    "glue:BatchGetPartition",
 ]
 
 
@@ -61,23 +55,32 @@ class AthenaWorkgroup(Construct):
     queries. The default results bucket is a ``DataLakeBucket`` whose results expire.
 
     Args:
-        encryption_key: The key that encrypts query results.
-        results_bucket: Where results go. Default: a new ``DataLakeBucket`` (this key,
-            results expire after ``results_expiration_days``, noncurrent versions after 1 day).
-        results_prefix: Key prefix of the results. Default: ``athena-results/``.
-        results_expiration_days: Expiry of the default results bucket. Default: 7.
-        access_logs_bucket: Access-log destination of the default results bucket. Default: a
-            new ``AccessLogsBucket`` (pass one in the same stack; one in another stack would make
-            the two stacks reference each other).
+        encryption_key: The key that encrypts query results. With ``results_bucket``, the
+            bucket's own key when it has one (``ValueError`` otherwise: lake buckets deny
+            uploads encrypted with another key).
+        results_bucket: Where results go, used as is. Default: a new ``DataLakeBucket`` (this
+            key, results expire after ``results_expiration_days``, noncurrent versions after 1
+            day).
+        results_prefix: Key prefix of the results; not empty (``grant_query`` gives read/write
+            on it). Default: ``athena-results/``.
+        results_expiration_days: Expiry of the default results bucket (``ValueError`` with
+            ``results_bucket``). Default: 7.
+        access_logs_bucket: Access-log destination of the default results bucket
+            (``ValueError`` with ``results_bucket``). Default: a new ``AccessLogsBucket`` (pass
+            one in the same stack; one in another stack would make the two stacks reference
+            each other).
         bytes_scanned_cutoff: Cancel a query that scans more (≥ 10 MiB). Default: 10 GiB.
         workgroup_name: Name (letters, digits, ``.``, ``_``, ``-``; ≤ 128). Default: unique
             from the construct path.
-        description: Description. Default: a generic one.
-        removal_policy: Of the default results bucket. Default: RETAIN.
+        description: Description (≤ 1024 characters). Default: a generic one.
+        removal_policy: Of the default results bucket (``ValueError`` with
+            ``results_bucket``). Default: RETAIN.
 
     Attributes:
         workgroup: The ``CfnWorkGroup``. ``workgroup_name``, ``workgroup_arn``.
         results_bucket: The ``IBucket``; ``results_prefix``; ``key``.
+        results: The default results ``DataLakeBucket``, or None with ``results_bucket``.
+        bytes_scanned_cutoff: The per-query cutoff in bytes.
     """
 
     def __init__(
@@ -88,7 +91,7 @@ class AthenaWorkgroup(Construct):
         encryption_key: kms.IKey,
         results_bucket: s3.IBucket | None = None,
         results_prefix: str = DEFAULT_RESULTS_PREFIX,
-        results_expiration_days: int = DEFAULT_RESULTS_EXPIRATION_DAYS,
+        results_expiration_days: int | None = None,
         access_logs_bucket: s3.IBucket | None = None,
         bytes_scanned_cutoff: int = DEFAULT_BYTES_SCANNED_CUTOFF,
         workgroup_name: str | None = None,
@@ -102,17 +105,26 @@ class AthenaWorkgroup(Construct):
         require_int(
             bytes_scanned_cutoff, "bytes_scanned_cutoff", minimum=ATHENA_MIN_BYTES_SCANNED_CUTOFF
         )
+        if results_bucket is not None:
+            _check_given_results_bucket(
+                results_bucket,
+                encryption_key,
+                results_expiration_days=results_expiration_days,
+                access_logs_bucket=access_logs_bucket,
+                removal_policy=removal_policy,
+            )
+        if results_expiration_days is None:
+            results_expiration_days = DEFAULT_RESULTS_EXPIRATION_DAYS
         require_int(results_expiration_days, "results_expiration_days", minimum=1)
-        if (
-            not isinstance(results_prefix, str)
-            or results_prefix.startswith("/")
-            or "*" in results_prefix
-        ):
-            raise ValueError(f"results_prefix {results_prefix!r} must be a relative key prefix")
-        self.results_prefix = (
-            results_prefix
-            if not results_prefix or results_prefix.endswith("/")
-            else results_prefix + "/"
+        if not isinstance(description, str):
+            raise TypeError(f"description must be a string, got {type(description).__name__}")
+        if len(description) > MAX_DESCRIPTION_LENGTH:
+            raise ValueError(
+                f"description {description[:40]!r}... has {len(description)} characters; Athena "
+                f"accepts at most {MAX_DESCRIPTION_LENGTH}"
+            )
+        self.results_prefix = validate_key_prefix(
+            results_prefix, "results_prefix", allow_empty=False
         )
         self.workgroup_name = workgroup_name or cdk.Names.unique_resource_name(
             self, max_length=128, separator="-"
@@ -185,7 +197,8 @@ class AthenaWorkgroup(Construct):
         In one call: Athena query actions on this workgroup only; Glue read actions on the
         catalog, the databases and the tables (every table of each zone in ``zones``, only the
         given ``tables`` otherwise); S3 read (with ``kms:Decrypt``) on the zone buckets or the
-        tables' prefixes; read/write on the results prefix and encrypt/decrypt with the key.
+        tables' prefixes; read/write on the results prefix and encrypt/decrypt with the key;
+        ``kms:Decrypt`` through Glue on ``catalog.catalog_key`` when the catalog is encrypted.
         """
         require_kind(role, Kind.ROLE, "role")
         if not isinstance(catalog, DataCatalog):
@@ -207,20 +220,60 @@ class AthenaWorkgroup(Construct):
                 grantee=role, actions=_QUERY_ACTIONS, resource_arns=[self.workgroup_arn]
             ),
             iam.Grant.add_to_principal(
-                grantee=role, actions=_READ_CATALOG, resource_arns=_unique(glue_resources)
+                grantee=role,
+                actions=list(READ_CATALOG_ACTIONS),
+                resource_arns=_unique(glue_resources),
             ),
         ]
         grants += [catalog.bucket(zone).grant_read(role) for zone in zones]
         grants += [t.bucket.grant_read(role, f"{t.location_prefix}*") for t in tables]
         grants.append(self.results_bucket.grant_read_write(role, f"{self.results_prefix}*"))
-        keys = [self.key]
-        if catalog.catalog_encrypted and catalog.key is not None:
-            keys.append(catalog.key)
-        grants += [
-            key.grant(role, "kms:Decrypt", "kms:GenerateDataKey")
-            for key in {id(k): k for k in keys}.values()
-        ]
+        grants.append(self.key.grant(role, "kms:Decrypt", "kms:GenerateDataKey"))
+        catalog_grant = catalog.grant_catalog_key(role, "kms:Decrypt")
+        if catalog_grant is not None:
+            grants.append(catalog_grant)
         return grants
+
+
+def _check_given_results_bucket(
+    bucket: s3.IBucket,
+    key: kms.IKey,
+    *,
+    results_expiration_days: int | None,
+    access_logs_bucket: s3.IBucket | None,
+    removal_policy: cdk.RemovalPolicy | None,
+) -> None:
+    """A given results bucket is used as is: refuse what would silently not apply or fail."""
+    ignored = [
+        name
+        for name, value in (
+            ("results_expiration_days", results_expiration_days),
+            ("access_logs_bucket", access_logs_bucket),
+            ("removal_policy", removal_policy),
+        )
+        if value is not None
+    ]
+    if ignored:
+        raise ValueError(
+            f"{', '.join(ignored)} configure the default results bucket and would be ignored "
+            "with results_bucket: set them on that bucket instead"
+        )
+    bucket_key = bucket.encryption_key
+    if bucket_key is not None and not _same_key(bucket_key, key):
+        raise ValueError(
+            f"results_bucket is encrypted with the key {bucket_key.node.path!r} but "
+            f"encryption_key is {key.node.path!r}: Athena would write results with "
+            "encryption_key, which a lake bucket denies (it accepts only its own key); pass "
+            "the bucket's key as encryption_key"
+        )
+
+
+def _same_key(a: kms.IKey, b: kms.IKey) -> bool:
+    """The same key object, or two imports of one literal key ARN."""
+    if a is b or a.node.path == b.node.path:
+        return True
+    arns = (a.key_arn, b.key_arn)
+    return not any(cdk.Token.is_unresolved(arn) for arn in arns) and arns[0] == arns[1]
 
 
 def _unique(items: list[str]) -> list[str]:

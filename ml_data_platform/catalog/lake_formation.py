@@ -2,6 +2,8 @@
 
 - Registering a location: https://docs.aws.amazon.com/lake-formation/latest/dg/register-data-lake.html
 - Permissions: https://docs.aws.amazon.com/lake-formation/latest/dg/lake-formation-permissions.html
+- Athena users need ``lakeformation:GetDataAccess``:
+  https://docs.aws.amazon.com/athena/latest/ug/lf-athena-user-permissions.html
 """
 
 from __future__ import annotations
@@ -14,10 +16,15 @@ from aws_cdk import aws_lakeformation as lakeformation
 from constructs import Construct
 
 from ml_data_platform.catalog.data_catalog import DataCatalog, camel
-from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
+from ml_data_platform.catalog.nag_patterns import bucket_objects_pattern
+from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance.wildcards import IAM5, acknowledge_policy_wildcards
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.names import validate_glue_name
 
+GET_DATA_ACCESS = "lakeformation:GetDataAccess"
+"""Temporary credentials for registered data; Resource must be ``*``: no resource types in
+https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslakeformation.html"""
 DATABASE_PERMISSIONS = frozenset({"ALL", "ALTER", "CREATE_TABLE", "DESCRIBE", "DROP"})
 TABLE_PERMISSIONS = frozenset({"ALL", "ALTER", "DELETE", "DESCRIBE", "DROP", "INSERT", "SELECT"})
 
@@ -44,7 +51,11 @@ class LakeFormationAccess(Construct):
         hybrid_access: Let IAM and Lake Formation permissions both apply to the registered
             locations (hybrid access mode). Default: False.
 
+    ``grant`` also puts ``lakeformation:GetDataAccess`` (which only allows ``Resource: *``)
+    in a managed policy of its own on the principal, once per principal.
+
     Attributes:
+        catalog: The ``DataCatalog``.
         resources: ``{zone: CfnResource}``. ``role``: the registration role.
         permissions: The ``CfnPrincipalPermissions`` created by ``grant``.
     """
@@ -64,7 +75,11 @@ class LakeFormationAccess(Construct):
             raise TypeError(f"catalog must be a DataCatalog, got {type(catalog).__name__}")
         optional_kind(registration_role, Kind.ROLE, "registration_role")
         self.catalog = catalog
+        if isinstance(zones, str):
+            raise TypeError(f"zones must be a sequence of zone names, got the string {zones!r}")
         zone_names = list(zones) if zones is not None else catalog.zones
+        if not zone_names:
+            raise ValueError("zones must name at least one zone (None: every zone of the catalog)")
         buckets = {zone: catalog.bucket(zone) for zone in zone_names}
         if registration_role is None:
             role = iam.Role(
@@ -104,7 +119,7 @@ class LakeFormationAccess(Construct):
                 "Lake Formation vends credentials for any object of the registered zone "
                 "buckets (that is what registering a location means); the wildcard is limited "
                 "to those buckets' objects.",
-                patterns=[r"Resource::.*/\*"],
+                patterns=[bucket_objects_pattern(b) for b in buckets.values()],
             )
             registration_role = role
         self.role = registration_role
@@ -131,12 +146,29 @@ class LakeFormationAccess(Construct):
         tables: Sequence[str] | None = None,
     ) -> list[lakeformation.CfnPrincipalPermissions]:
         """Grant ``principal`` permissions on the database of ``zone`` and on its tables
-        (every table, or only ``tables``). No grant option is given."""
+        (every table, or only ``tables``), and ``lakeformation:GetDataAccess`` in its IAM
+        policy (Athena and Glue need it to get credentials for registered data). No grant
+        option is given."""
         require_kind(principal, Kind.ROLE, "principal")
         _check_permissions(database_permissions, DATABASE_PERMISSIONS, "database_permissions")
         _check_permissions(table_permissions, TABLE_PERMISSIONS, "table_permissions")
+        if not database_permissions and not table_permissions:
+            raise ValueError(
+                "database_permissions and table_permissions are both empty: grant would "
+                "create nothing"
+            )
         if isinstance(tables, str):
             raise TypeError(f"tables must be a sequence of table names, got the string {tables!r}")
+        if tables is not None:
+            if not tables:
+                raise ValueError(
+                    "tables must name at least one table (None: every table of the database)"
+                )
+            if not table_permissions:
+                raise ValueError(
+                    f"tables {list(tables)} need table_permissions (it is empty, so no table "
+                    "permission would be granted)"
+                )
         for table in tables or ():
             validate_glue_name(table, "tables")
         account = cdk.Stack.of(self).account
@@ -187,7 +219,38 @@ class LakeFormationAccess(Construct):
         for permission in created:
             permission.add_resource_dependency(self.catalog.database(zone))
         self.permissions += created
+        self._grant_data_access(principal)
         return created
+
+    def _grant_data_access(self, principal: iam.IRole) -> None:
+        """``lakeformation:GetDataAccess`` in a managed policy of its own, once per principal.
+
+        The action has no resource-level permissions (Resource must be ``*``), so the policy
+        holds that one statement and only its ``Resource::*`` finding is acknowledged.
+        """
+        construct_id = f"{cdk.Names.node_unique_id(principal.node)}DataAccess"
+        if self.node.try_find_child(construct_id) is not None:
+            return
+        policy = iam.ManagedPolicy(
+            self,
+            construct_id,
+            description="Lake Formation credential vending for registered data",
+            roles=[principal],
+            statements=[
+                iam.PolicyStatement(
+                    sid="LakeFormationDataAccess",
+                    actions=[GET_DATA_ACCESS],
+                    resources=["*"],
+                )
+            ],
+        )
+        acknowledge(
+            policy,
+            f"{IAM5}[Resource::*]",
+            "lakeformation:GetDataAccess has no resource-level permissions (IAM requires "
+            "Resource '*'); this policy holds only that action, and what it returns is limited "
+            "by the Lake Formation grants of the principal.",
+        )
 
 
 def _check_permissions(permissions: Sequence[str], allowed: frozenset[str], prop: str) -> None:

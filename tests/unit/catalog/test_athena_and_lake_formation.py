@@ -109,6 +109,8 @@ def _actions(statement):
 
 def test_grant_query_covers_athena_glue_s3_and_kms_in_one_call(built):
     stack, lake, catalog, workgroup, analyst, grants, _, template = built
+    # Athena, Glue, the curated zone, the clicks table, the results prefix, the key.
+    assert len(grants) == 6
     assert all(g.success for g in grants)
     statements = _statements(stack, template, analyst)
     athena = next(s for s in statements if "athena:StartQueryExecution" in _actions(s))
@@ -139,6 +141,8 @@ def test_grant_query_covers_athena_glue_s3_and_kms_in_one_call(built):
     assert "/athena-results/*" in str(writes[0]["Resource"])
     kms_actions = {a for s in statements for a in _actions(s) if a.startswith("kms:")}
     assert {"kms:Decrypt", "kms:GenerateDataKey"} <= kms_actions
+    # The catalog is not encrypted: no statement goes through Glue to a catalog key.
+    assert "kms:ViaService" not in text
     assert not any(
         a in ("*", "s3:*", "glue:*", "athena:*") for s in statements for a in _actions(s)
     )
@@ -209,6 +213,27 @@ def test_lake_formation_grants_database_and_table_permissions(built):
     assert len(lf.permissions) == 3
 
 
+def test_lake_formation_grant_gives_get_data_access_once_per_principal(built):
+    stack, _, _, _, analyst, _, _, template = built
+    policies = [
+        p["Properties"]
+        for p in resources_of_type(template, "AWS::IAM::ManagedPolicy").values()
+        if "lakeformation:GetDataAccess" in str(p["Properties"]["PolicyDocument"])
+    ]
+    # Two grants to the analyst, one policy with exactly the one statement.
+    assert len(policies) == 1
+    assert policies[0]["Roles"] == [ref(stack, analyst)]
+    assert policies[0]["PolicyDocument"]["Statement"] == [
+        {
+            "Sid": "LakeFormationDataAccess",
+            "Effect": "Allow",
+            "Action": "lakeformation:GetDataAccess",
+            "Resource": "*",
+        }
+    ]
+    # Its acknowledgement is checked under cdk-nag in tests/nag/test_catalog_nag.py.
+
+
 def test_workgroup_with_given_bucket_prefix_and_cutoff():
     stack = cdk.Stack(make_app(), "Given", env=TEST_ENV)
     key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:us-east-1:111111111111:key/k")
@@ -247,6 +272,15 @@ def test_workgroup_with_given_bucket_prefix_and_cutoff():
         ({"encryption_key": None}, TypeError, r"encryption_key must be an IKey"),
         ({"results_bucket": "bucket"}, TypeError, r"results_bucket must be an IBucket"),
         ({"results_prefix": "/abs"}, ValueError, r"results_prefix '/abs' must be a relative"),
+        ({"results_prefix": "a//b"}, ValueError, r"results_prefix 'a//b' must be a relative"),
+        ({"results_prefix": ""}, ValueError, r"results_prefix must not be empty"),
+        ({"results_prefix": 3}, TypeError, r"results_prefix must be a string, got int"),
+        (
+            {"description": "x" * 1025},
+            ValueError,
+            r"description 'x+'\.\.\. has 1025 characters; Athena accepts at most 1024",
+        ),
+        ({"description": None}, TypeError, r"description must be a string, got NoneType"),
         ({"workgroup_name": "bad name!"}, ValueError, r"workgroup_name 'bad name!' must be 1–128"),
         ({"results_expiration_days": 0}, ValueError, r"results_expiration_days must be ≥ 1"),
     ],
@@ -256,6 +290,105 @@ def test_workgroup_bad_input(kwargs, error, message):
     key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:us-east-1:111111111111:key/k")
     with pytest.raises(error, match=message):
         AthenaWorkgroup(stack, "Wg", **{"encryption_key": key, **kwargs})
+
+
+def test_workgroup_accepts_a_1024_character_description():
+    stack = cdk.Stack(make_app(), "Long")
+    key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:us-east-1:111111111111:key/k")
+    workgroup = AthenaWorkgroup(
+        stack,
+        "Wg",
+        encryption_key=key,
+        results_bucket=s3.Bucket.from_bucket_name(stack, "R", "team-athena"),
+        description="d" * 1024,
+    )
+    assert len(stack.resolve(workgroup.workgroup.description)) == 1024
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"results_expiration_days": 7},
+            r"results_expiration_days configure the default results bucket and would be ignored "
+            r"with results_bucket",
+        ),
+        (
+            {"removal_policy": cdk.RemovalPolicy.RETAIN, "access_logs_bucket": "logs"},
+            r"access_logs_bucket, removal_policy configure the default results bucket",
+        ),
+    ],
+)
+def test_settings_of_the_default_results_bucket_are_refused_with_a_given_bucket(kwargs, message):
+    stack = cdk.Stack(make_app(), "Given")
+    key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:us-east-1:111111111111:key/k")
+    if kwargs.get("access_logs_bucket"):
+        kwargs["access_logs_bucket"] = s3.Bucket.from_bucket_name(stack, "Logs", "team-logs")
+    bucket = s3.Bucket.from_bucket_name(stack, "Results", "team-athena")
+    with pytest.raises(ValueError, match=message):
+        AthenaWorkgroup(stack, "Wg", encryption_key=key, results_bucket=bucket, **kwargs)
+
+
+def test_results_bucket_encrypted_with_another_key_is_refused():
+    stack = cdk.Stack(make_app(), "OtherKey")
+    lake = DataLake(stack, "Lake")
+    other = kms.Key(stack, "QueryKey", enable_key_rotation=True)
+    with pytest.raises(
+        ValueError,
+        match=r"results_bucket is encrypted with the key 'OtherKey/Lake/Key/Key' but "
+        r"encryption_key is 'OtherKey/QueryKey': .* pass the bucket's key as encryption_key",
+    ):
+        AthenaWorkgroup(
+            stack, "Wg", encryption_key=other, results_bucket=lake.zone("analytics").bucket
+        )
+    # The bucket's own key, or an import of the same literal ARN, is accepted.
+    AthenaWorkgroup(
+        stack, "Same", encryption_key=lake.key, results_bucket=lake.zone("analytics").bucket
+    )
+    arn = "arn:aws:kms:us-east-1:111111111111:key/k"
+    imported = s3.Bucket.from_bucket_attributes(
+        stack,
+        "Imported",
+        bucket_name="team-athena",
+        encryption_key=kms.Key.from_key_arn(stack, "BucketKey", arn),
+    )
+    AthenaWorkgroup(
+        stack,
+        "Import",
+        encryption_key=kms.Key.from_key_arn(stack, "QueryKeyImport", arn),
+        results_bucket=imported,
+    )
+
+
+def test_grant_query_decrypts_an_encrypted_catalog_through_glue_only():
+    stack = cdk.Stack(make_app(), "EncCatalog", env=TEST_ENV)
+    lake = DataLake(stack, "Lake")
+    catalog_key = kms.Key.from_key_arn(
+        stack, "CatalogKey", "arn:aws:kms:us-east-1:111111111111:key/catalog"
+    )
+    catalog = DataCatalog(stack, "Catalog", lake=lake, catalog_key=catalog_key)
+    workgroup = AthenaWorkgroup(
+        stack, "Athena", encryption_key=lake.key, access_logs_bucket=lake.access_logs.bucket
+    )
+    analyst = iam.Role(stack, "Analyst", assumed_by=iam.AccountRootPrincipal())
+    grants = workgroup.grant_query(analyst, catalog=catalog, zones=["curated"])
+    assert len(grants) == 6
+    statements = _statements(stack, Template.from_stack(stack), analyst)
+    on_catalog_key = [s for s in statements if s["Resource"] == catalog_key.key_arn]
+    assert on_catalog_key == [
+        {
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": "arn:aws:kms:us-east-1:111111111111:key/catalog",
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": {
+                        "Fn::Join": ["", ["glue.us-east-1.", {"Ref": "AWS::URLSuffix"}]]
+                    }
+                }
+            },
+        }
+    ]
 
 
 def test_grant_query_and_lake_formation_bad_input(built):
@@ -280,5 +413,27 @@ def test_grant_query_and_lake_formation_bad_input(built):
         lf.grant("arn:aws:iam::1:role/x", zone="raw")
     with pytest.raises(ValueError, match=r"tables 'Bad' is not a valid Glue"):
         lf.grant(analyst, zone="raw", tables=["Bad"])
+    with pytest.raises(
+        TypeError, match=r"tables must be a sequence of table names, got the string 'clicks'"
+    ):
+        lf.grant(analyst, zone="raw", tables="clicks")
+    with pytest.raises(ValueError, match=r"tables must name at least one table \(None: every"):
+        lf.grant(analyst, zone="raw", tables=[])
+    with pytest.raises(ValueError, match=r"tables \['clicks'\] need table_permissions"):
+        lf.grant(analyst, zone="raw", table_permissions=(), tables=["clicks"])
+    with pytest.raises(
+        ValueError, match=r"database_permissions and table_permissions are both empty"
+    ):
+        lf.grant(analyst, zone="raw", database_permissions=[], table_permissions=[])
+    with pytest.raises(
+        TypeError,
+        match=r"database_permissions must be a sequence of permission names, got 'DESCRIBE'",
+    ):
+        lf.grant(analyst, zone="raw", database_permissions="DESCRIBE")
+    assert len(lf.permissions) == 3  # the refused grants created nothing
     with pytest.raises(TypeError, match=r"catalog must be a DataCatalog"):
         LakeFormationAccess(stack, "Lf2", catalog=None)
+    with pytest.raises(TypeError, match=r"zones must be a sequence of zone names, got the string"):
+        LakeFormationAccess(stack, "Lf3", catalog=catalog, zones="raw")
+    with pytest.raises(ValueError, match=r"zones must name at least one zone \(None: every"):
+        LakeFormationAccess(stack, "Lf4", catalog=catalog, zones=[])
