@@ -190,11 +190,80 @@ def test_crawler_with_encrypted_catalog_may_encrypt_and_runs_on_demand():
     assert "Schedule" not in props
     assert props["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}
     statements = policy_statements(stack, template, crawler)
-    assert statements["DecryptLakeData"]["Action"] == [
+    assert statements["DecryptLakeData"]["Action"] == "kms:Decrypt"
+    assert statements["UseCatalogKey"] == {
+        "Sid": "UseCatalogKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+        "Resource": key_arn(stack, lake.key),
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": {"Fn::Join": ["", ["glue.us-east-1.", {"Ref": "AWS::URLSuffix"}]]}
+            }
+        },
+    }
+
+
+def key_arn(stack, key):
+    return {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
+
+
+def test_catalog_metadata_uses_the_catalog_key_not_the_data_key():
+    stack = cdk.Stack(make_app(), "CatKey", env=TEST_ENV)
+    lake = DataLake(stack, "Lake")
+    catalog_key = kms.Key(stack, "CatalogKey", enable_key_rotation=True)
+    catalog = DataCatalog(
+        stack, "Catalog", lake=lake, encryption_key=catalog_key, encrypt_catalog=True
+    )
+    crawler = LakeCrawler(
+        stack, "Curated", catalog=catalog, zone="curated", encryption_key=lake.key
+    )
+    statements = policy_statements(stack, Template.from_stack(stack), crawler)
+    assert statements["UseCatalogKey"]["Resource"] == key_arn(stack, catalog_key)
+    assert statements["UseCatalogKey"]["Action"] == [
         "kms:Decrypt",
         "kms:Encrypt",
         "kms:GenerateDataKey",
     ]
+    # The lake key only decrypts crawled objects; it never encrypts catalog metadata.
+    assert statements["DecryptLakeData"] == {
+        "Sid": "DecryptLakeData",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": key_arn(stack, lake.key),
+    }
+
+
+def test_catalog_encrypted_elsewhere_is_granted_through_catalog_key():
+    stack = cdk.Stack(make_app(), "Elsewhere")
+    lake = DataLake(stack, "Lake")
+    owner_key = kms.Key.from_key_arn(
+        stack, "OwnerKey", "arn:aws:kms:us-east-1:111111111111:key/catalog"
+    )
+    catalog = DataCatalog(stack, "Catalog", lake=lake, catalog_key=owner_key)
+    crawler = LakeCrawler(stack, "Curated", catalog=catalog, zone="curated")
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Glue::DataCatalogEncryptionSettings", 0)
+    statement = policy_statements(stack, template, crawler)["UseCatalogKey"]
+    assert statement["Resource"] == "arn:aws:kms:us-east-1:111111111111:key/catalog"
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": {
+                "Fn::Join": ["", ["glue.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]]
+            }
+        }
+    }
+
+
+def test_unencrypted_catalog_gives_the_crawler_no_catalog_key_statement(built):
+    stack, _, _, default, _, template = built
+    assert set(policy_statements(stack, template, default)) == {
+        "ListCrawledPrefixes",
+        "ReadCrawledObjects",
+        "DecryptLakeData",
+        "WriteZoneCatalog",
+        "WriteEncryptedCrawlerLogs",
+    }
 
 
 @pytest.mark.parametrize(
@@ -258,7 +327,21 @@ def scratch():
         ),
         ({"table_prefix": "Raw-"}, ValueError, r"table_prefix 'Raw-' must be lowercase"),
         ({"crawler_name": "bad name"}, ValueError, r"crawler_name 'bad name' must be 1–255"),
-        ({"prefixes": ["/abs"]}, ValueError, r"prefixes: '/abs' must be a relative key prefix"),
+        ({"prefixes": ["/abs"]}, ValueError, r"prefixes '/abs' must be a relative key prefix"),
+        ({"prefixes": ["a//b"]}, ValueError, r"prefixes 'a//b' must be a relative key prefix"),
+        ({"prefixes": ["x?"]}, ValueError, r"prefixes 'x\?' must be a relative key prefix"),
+        ({"prefixes": [7]}, TypeError, r"prefixes must be a string, got int: 7"),
+        (
+            {"prefixes": "features/"},
+            TypeError,
+            r"prefixes must be a sequence of key prefixes, got the string 'features/'",
+        ),
+        (
+            {"exclusions": "**/_SUCCESS"},
+            TypeError,
+            r"exclusions must be a sequence of glob patterns, got the string '\*\*/_SUCCESS'",
+        ),
+        ({"exclusions": [None]}, TypeError, r"exclusions must be glob strings, got None"),
         ({"prefixes": ["a/", "a"]}, ValueError, r"prefixes must be non-empty and distinct"),
         ({"prefixes": []}, ValueError, r"prefixes must be non-empty and distinct"),
         ({"encryption_key": "alias/k"}, TypeError, r"encryption_key must be an IKey"),
