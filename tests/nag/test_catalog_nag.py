@@ -2,19 +2,34 @@
 
 GL1/GL3 (crawler security configuration with CloudWatch and job-bookmark encryption) and ATH1
 (enforced, encrypted workgroup results) are fixed, not acknowledged. What is acknowledged:
-the scoped wildcards of the crawler and Lake Formation roles (IAM5, finding by finding) and,
-on the Athena results bucket and its access-log bucket, the platform-wide bucket decisions.
+the scoped wildcards of the crawler, Lake Formation and ML consumer roles (IAM5, finding by
+finding; any other wildcard added to those policies still fails), Lake Formation's
+``GetDataAccess`` on ``*`` in a policy of its own, and, on the Athena results bucket and its
+access-log bucket, the platform-wide bucket decisions.
 """
 
+import json
 import re
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_iam as iam
 
+from ml_data_platform.catalog import (
+    AthenaWorkgroup,
+    DataCatalog,
+    LakeCrawler,
+    LakeFormationAccess,
+)
+from ml_data_platform.compliance import enable_compliance_checks
+from ml_data_platform.compliance.rules import IAM_NO_INLINE_POLICY
+from ml_data_platform.consumers import MlConsumer
 from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
 from ml_data_platform.datasets import Column, Dataset
 from ml_data_platform.stacks import StorageStack
 from ml_data_platform.stacks.catalog_stack import CatalogStack
+from ml_data_platform.storage import DataLake
 from tests.conftest import TEST_ENV, acknowledged_rules, make_app, synth_with_nag
 
 DATASETS = (Dataset("clicks", [Column("user_id", "string")]),)
@@ -125,3 +140,126 @@ def test_catalog_stack_with_a_known_region_passes_all_packs():
         "AwsSolutions-IAM5[Resource::arn:aws:logs:us-east-1:111111111111:log-group:/aws-glue/crawlers*]"
         in rules
     )
+
+
+def consumer_stack(app):
+    stack = cdk.Stack(app, "Consumers")
+    lake = DataLake(stack, "Lake")
+    catalog = DataCatalog(stack, "Catalog", lake=lake)
+    workgroup = AthenaWorkgroup(
+        stack, "Athena", encryption_key=lake.key, access_logs_bucket=lake.access_logs.bucket
+    )
+    consumer = MlConsumer(stack, "Ml", data_lake=lake, catalog=catalog, workgroup=workgroup)
+    return stack, lake, catalog, consumer
+
+
+def bucket_id(stack, bucket):
+    return stack.get_logical_id(bucket.node.default_child)
+
+
+@pytest.fixture(scope="module")
+def consumer_report():
+    app = make_app()
+    stack, lake, catalog, consumer = consumer_stack(app)
+    lake_formation = LakeFormationAccess(stack, "LakeFormation", catalog=catalog, zones=["raw"])
+    lake_formation.grant(consumer.role, zone="raw")
+    lake_formation.grant(consumer.role, zone="raw", database_permissions=(), tables=["clicks"])
+    return stack, lake, synth_with_nag(app)
+
+
+def test_ml_consumer_acknowledges_exactly_its_grants(consumer_report):
+    stack, lake, report = consumer_report
+    found = {
+        rule
+        for rule, at in acknowledged_rules(report)
+        if at == "Consumers/Ml/SageMakerExecutionRole/DefaultPolicy"
+    }
+    results = bucket_id(stack, stack.node.find_child("Athena").results_bucket)
+    glue = "arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table"
+    assert found == set(IAM_NO_INLINE_POLICY) | {
+        f"AwsSolutions-IAM5[{finding}]"
+        for finding in (
+            "Action::s3:GetObject*",
+            "Action::s3:GetBucket*",
+            "Action::s3:List*",
+            "Action::s3:DeleteObject*",
+            "Action::s3:Abort*",
+            "Action::kms:ReEncrypt*",
+            "Action::kms:GenerateDataKey*",
+            f"Resource::<{bucket_id(stack, lake.zone('curated').bucket)}.Arn>/*",
+            f"Resource::<{bucket_id(stack, lake.zone('analytics').bucket)}.Arn>/*",
+            f"Resource::<{results}.Arn>/athena-results/*",
+            f"Resource::{glue}/mldp_curated/*",
+            f"Resource::{glue}/mldp_analytics/*",
+        )
+    }
+
+
+def test_lake_formation_data_access_is_the_one_full_wildcard_acknowledged(consumer_report):
+    _, _, report = consumer_report
+    found = {
+        (rule, at)
+        for rule, at in acknowledged_rules(report)
+        if at.startswith("Consumers/LakeFormation/") and at.endswith("DataAccess")
+    }
+    # Two grants to one role: one policy, one acknowledgement.
+    assert len(found) == 1
+    assert {rule for rule, _ in found} == {"AwsSolutions-IAM5[Resource::*]"}
+
+
+def unacknowledged(app):
+    """``{(rule, construct path)}`` of the findings that fail synthesis of ``app``."""
+    enable_compliance_checks(app)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((Path(app.outdir) / "validation-report.json").read_text())
+    return {
+        (violation["ruleName"], construct["constructPath"])
+        for plugin in report["pluginReports"]
+        for violation in plugin.get("violations", [])
+        for construct in violation["violatingConstructs"]
+    }
+
+
+def test_another_bucket_granted_to_the_ml_consumer_role_is_a_finding():
+    app = make_app()
+    stack, lake, _, consumer = consumer_stack(app)
+    lake.zone("raw").bucket.grant_delete(consumer.role)  # s3:DeleteObject* is acknowledged
+    raw = bucket_id(stack, lake.zone("raw").bucket)
+    assert unacknowledged(app) == {
+        (
+            f"AwsSolutions-IAM5[Resource::<{raw}.Arn>/*]",
+            "Consumers/Ml/SageMakerExecutionRole/DefaultPolicy/Resource",
+        )
+    }
+
+
+def test_another_wildcard_action_on_an_acknowledged_bucket_is_a_finding():
+    app = make_app()
+    _, lake, _, consumer = consumer_stack(app)
+    consumer.role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["s3:Delete*"], resources=[lake.zone("curated").bucket.arn_for_objects("*")]
+        )
+    )
+    assert unacknowledged(app) == {
+        (
+            "AwsSolutions-IAM5[Action::s3:Delete*]",
+            "Consumers/Ml/SageMakerExecutionRole/DefaultPolicy/Resource",
+        )
+    }
+
+
+def test_another_bucket_in_the_crawler_policy_is_a_finding():
+    app = make_app()
+    stack, lake, catalog, _ = consumer_stack(app)
+    crawler = LakeCrawler(stack, "Crawler", catalog=catalog, zone="curated")
+    crawler.policy.add_statements(
+        iam.PolicyStatement(
+            actions=["s3:GetObject"], resources=[lake.zone("raw").bucket.arn_for_objects("*")]
+        )
+    )
+    raw = bucket_id(stack, lake.zone("raw").bucket)
+    assert unacknowledged(app) == {
+        (f"AwsSolutions-IAM5[Resource::<{raw}.Arn>/*]", "Consumers/Crawler/Policy/Resource")
+    }
