@@ -14,6 +14,8 @@ from types import TracebackType
 from typing import IO, Any
 
 HOST = "127.0.0.1"
+DEFAULT_REGION = "us-east-1"
+"""The emulator's region unless told otherwise (``deploy-local`` deploys there)."""
 DUMMY_CREDENTIALS = {
     "aws_access_key_id": "testing",
     "aws_secret_access_key": "testing",
@@ -53,7 +55,7 @@ class MotoServer:
     def __init__(
         self,
         port: int | None = None,
-        region: str = "us-east-1",
+        region: str = DEFAULT_REGION,
         startup_timeout_seconds: float = 15.0,
     ) -> None:
         self.region = region

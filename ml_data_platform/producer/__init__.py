@@ -18,6 +18,7 @@ from ml_data_platform.producer.kinesis_producer import (
     FailedRecord,
     KinesisProducer,
     SendReport,
+    records_from_firehose_errors,
     records_from_json_lines,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "KinesisProducer",
     "Record",
     "SendReport",
+    "records_from_firehose_errors",
     "records_from_json_lines",
     "split_batches",
     "validate_record",

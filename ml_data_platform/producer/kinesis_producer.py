@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -170,6 +171,35 @@ def records_from_json_lines(
         data = text.encode("utf-8")
         records.append(Record(data, _partition_key(obj, partition_key_field, data)))
     return records
+
+
+def records_from_firehose_errors(
+    lines: Iterable[str] | Iterable[bytes], partition_key_field: str | None = None
+) -> list[Record]:
+    """The original records of a Firehose error file, to send again.
+
+    Firehose writes what it could not convert or deliver (``errors/<dataset>/<error type>/...``
+    in the lake) as JSON lines such as ``{"errorCode": ..., "rawData": "<base64>", ...}``:
+    each ``rawData`` is decoded and parsed as by ``records_from_json_lines`` (blank lines
+    skipped). Errors name the 1-based line of the error file.
+    """
+    return records_from_json_lines(_raw_data(lines), partition_key_field)
+
+
+def _raw_data(lines: Iterable[str] | Iterable[bytes]) -> Iterator[bytes]:
+    for line_number, raw in enumerate(lines, start=1):
+        try:
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            yield (
+                base64.b64decode(json.loads(text)["rawData"], validate=True)
+                if text.strip()
+                else b""
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(
+                f"line {line_number}: not a Firehose error record (a JSON object with base64 "
+                f"'rawData'): {error!r}"
+            ) from None
 
 
 def _partition_key(obj: dict[str, Any], key_field: str | None, data: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -273,6 +274,124 @@ def test_cli_exit_codes_for_bad_input_and_missing_stream(
 
     assert send_cli(moto, "any", tmp_path / "missing.jsonl") == 2
     assert "No such file" in capsys.readouterr().err
+
+
+@pytest.fixture
+def no_aws_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No credentials, no region, no config files: a machine without AWS configuration."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+
+
+@pytest.mark.usefixtures("no_aws_config")
+def test_cli_send_to_a_local_emulator_needs_no_aws_configuration(
+    moto: MotoServer, kinesis: Any, stream: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"n": 1}\n{"n": 2}\n')
+    local = moto.endpoint_url.replace("127.0.0.1", "localhost")
+
+    exit_code = main(["send", "--stream", stream, "--file", str(path), "--endpoint-url", local])
+
+    assert (exit_code, capsys.readouterr().err) == (0, "")
+    received = [r["Data"] for shard in read_stream(kinesis, stream).values() for r in shard]
+    assert sorted(received) == [b'{"n": 1}', b'{"n": 2}']
+
+
+@pytest.mark.usefixtures("no_aws_config")
+def test_cli_send_without_a_region_says_how_to_give_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"n": 1}\n')
+
+    assert main(["send", "--stream", "events", "--file", str(path)]) == 2
+
+    assert capsys.readouterr().err == (
+        "error: no AWS region: pass --region, or set AWS_REGION or a region in your AWS profile\n"
+    )
+
+
+@pytest.mark.usefixtures("no_aws_config")
+def test_cli_send_without_credentials_says_how_to_give_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"n": 1}\n')
+    # A non-loopback endpoint that is never reached: signing fails first.
+    argv = ["send", "--stream", "events", "--file", str(path), "--region", "us-east-1"]
+
+    assert main([*argv, "--endpoint-url", "http://192.0.2.1:4566"]) == 2
+
+    assert capsys.readouterr().err == (
+        "error: no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY), or pass a local emulator's --endpoint-url\n"
+    )
+
+
+def firehose_error_line(record: dict[str, Any]) -> str:
+    """One line of a Firehose error file, as Firehose writes it for a failed conversion."""
+    raw = base64.b64encode(json.dumps(record).encode()).decode()
+    return json.dumps(
+        {
+            "attemptsMade": 1,
+            "arrivalTimestamp": 1732492800000,
+            "lastErrorCode": "DataFormatConversion.MalformedData",
+            "lastErrorMessage": "The schema is invalid.",
+            "attemptEndingTimestamp": 1732492801000,
+            "rawData": raw,
+            "sequenceNumber": "4963",
+            "dataCatalogTable": {"databaseName": "mldp_dev_raw", "tableName": "events"},
+        }
+    )
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_cli_replays_the_records_of_a_firehose_error_file(
+    moto: MotoServer, kinesis: Any, stream: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    records = [{"user_id": "u1", "n": 1}, {"user_id": "u2", "n": 2}]
+    path = tmp_path / "errors.json"
+    path.write_text("\n".join(firehose_error_line(r) for r in records) + "\n")
+
+    exit_code = send_cli(
+        moto, stream, path, "--firehose-errors", "--partition-key-field", "user_id"
+    )
+
+    assert exit_code == 0
+    assert capsys.readouterr().out.startswith("sent=2 failed=0 batches=1")
+    received = [r for shard in read_stream(kinesis, stream).values() for r in shard]
+    assert sorted((r["PartitionKey"], json.loads(r["Data"])) for r in received) == [
+        ("u1", records[0]),
+        ("u2", records[1]),
+    ]
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_cli_rejects_a_file_that_is_not_a_firehose_error_file(
+    moto: MotoServer, kinesis: Any, stream: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text(firehose_error_line({"n": 1}) + '\n{"n": 2}\n')
+
+    assert send_cli(moto, stream, path, "--firehose-errors") == 2
+
+    assert capsys.readouterr().err.startswith(
+        f"error: {path}: line 2: not a Firehose error record (a JSON object with base64 "
+        "'rawData'): KeyError('rawData')"
+    )
+    assert sum(len(shard) for shard in read_stream(kinesis, stream).values()) == 0
 
 
 def test_moto_server_clients_do_not_touch_the_environment(
