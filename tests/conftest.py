@@ -1,7 +1,7 @@
 """Shared test helpers: apps with the real cdk.json context, template queries, nag, snapshots.
 
 Unit tests run with CDK's built-in CloudFormation validation off (it costs ~1.7 s per synth);
-`make synth` and tests/e2e/test_app_synth.py keep it on for the real app.
+`make synth` and tests/e2e/test_app_synth.py (app.py run as the CDK CLI runs it) keep it on.
 """
 
 from __future__ import annotations
@@ -56,8 +56,7 @@ def logical_ids(template: Template, resource_type: str) -> set[str]:
 def synth_with_nag(app: cdk.App) -> dict:
     """Synthesize ``app`` with every enforced nag pack; fail on any unacknowledged finding.
 
-    Returns the validation report, and checks that each acknowledgement has a reason and
-    covers only the construct it was attached to (and its children).
+    Returns the validation report, after ``check_acknowledgements``.
     """
     enable_compliance_checks(app)
     try:
@@ -65,15 +64,29 @@ def synth_with_nag(app: cdk.App) -> dict:
     except RuntimeError as error:  # pragma: no cover - the message is the useful part
         pytest.fail(f"cdk-nag findings not acknowledged: {error}")
     report = json.loads((Path(assembly.directory) / "validation-report.json").read_text())
+    check_acknowledgements(app, report)
+    return report
+
+
+def check_acknowledgements(app: cdk.App, report: dict) -> None:
+    """Every pack succeeded, and every acknowledgement has a reason (≥ 30 characters) and sits
+    on one resource: an existing construct that is not an App, Stage or Stack (an
+    acknowledgement there would cover every resource below it), whose subtree holds the
+    violating constructs."""
+    constructs = {c.node.path: c for c in app.node.find_all()}
     for plugin in report["pluginReports"]:
         assert plugin["conclusion"] == "success", plugin["pluginName"]
         for suppressed in plugin.get("suppressedViolations", []):
-            assert len(suppressed["reason"]) >= 30, suppressed
-            scope = suppressed["acknowledgedAt"]
-            for construct in suppressed["violatingConstructs"]:
-                path = construct["constructPath"]
-                assert path == scope or path.startswith(scope + "/"), (scope, path)
-    return report
+            rule, scope = suppressed["ruleName"], suppressed["acknowledgedAt"]
+            assert len(suppressed["reason"].strip()) >= 30, suppressed
+            assert scope in constructs, f"{rule} acknowledged at unknown path {scope!r}"
+            construct = constructs[scope]
+            assert not (cdk.Stage.is_stage(construct) or cdk.Stack.is_stack(construct)), (
+                f"{rule} acknowledged on {type(construct).__name__} {scope!r}, not on a resource"
+            )
+            for violating in suppressed["violatingConstructs"]:
+                path = violating["constructPath"]
+                assert path == scope or path.startswith(scope + "/"), (rule, scope, path)
 
 
 def acknowledged_rules(report: dict) -> set[tuple[str, str]]:
@@ -115,14 +128,15 @@ def normalize_template(template: dict) -> dict:
 def assert_matches_snapshot(name: str, template: Template) -> None:
     """Compare the normalized template with ``tests/snapshots/<name>.json``.
 
-    Run with ``UPDATE_SNAPSHOTS=1`` to (re)write it; review the diff like code.
+    A missing snapshot fails. Run with ``UPDATE_SNAPSHOTS=1`` to (re)write it; review the diff
+    like code.
     """
     actual = normalize_template(template.to_json())
     path = SNAPSHOT_DIR / f"{name}.json"
-    if UPDATE_SNAPSHOTS or not path.exists():
-        if not UPDATE_SNAPSHOTS and os.environ.get("CI"):
-            pytest.fail(f"snapshot {path.name} is missing; run UPDATE_SNAPSHOTS=1 pytest")
+    if UPDATE_SNAPSHOTS:
         SNAPSHOT_DIR.mkdir(exist_ok=True)
         path.write_text(json.dumps(actual, indent=1, sort_keys=True) + "\n")
+    elif not path.exists():
+        pytest.fail(f"snapshot {path.name} is missing; write it with UPDATE_SNAPSHOTS=1 pytest")
     expected = json.loads(path.read_text())
     assert actual == expected, f"{path.name} differs; if intended: UPDATE_SNAPSHOTS=1 pytest"

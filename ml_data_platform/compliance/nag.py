@@ -46,15 +46,20 @@ class ComplianceFindings(RuntimeError):
 
 
 def check_validation_report(assembly_directory: str | Path) -> dict:
-    """Raise ``ComplianceFindings`` listing every unacknowledged finding in the assembly's
-    ``validation-report.json``; return the report otherwise.
+    """Raise ``ComplianceFindings`` listing every unacknowledged finding (rule and construct
+    path) in the assembly's ``validation-report.json``; return the report otherwise.
 
     The CDK CLI synthesizes with ``@aws-cdk/core:failSynthOnValidationErrors=false``, so an
     app run by ``cdk synth``/``cdk deploy`` must check the report itself (``app.py`` does).
+    A missing report is an error too: with the packs attached, synthesis always writes one, so
+    its absence means the packs did not run (e.g. ``enable_compliance_checks`` not called).
     """
     path = Path(assembly_directory) / "validation-report.json"
     if not path.exists():
-        return {"pluginReports": []}
+        raise ComplianceFindings(
+            f"no cdk-nag validation report at {path}: the packs did not run "
+            "(call enable_compliance_checks(app) before app.synth())"
+        )
     report = json.loads(path.read_text())
     findings = [
         f"{violation['ruleName']}: {construct['constructPath']}"
@@ -74,8 +79,14 @@ def check_validation_report(assembly_directory: str | Path) -> dict:
 def acknowledge(construct: IConstruct, rules: str | Iterable[str], reason: str) -> None:
     """Acknowledge cdk-nag ``rules`` (e.g. ``"AwsSolutions-IAM5"``) on ``construct`` only.
 
-    Raises ``ValueError`` for an unknown pack prefix or a reason shorter than 30 characters.
+    Raises ``ValueError`` for an unknown pack prefix, a reason shorter than 30 characters, or
+    an App, Stage or Stack (an acknowledgement there would cover every resource below it).
     """
+    if cdk.Stage.is_stage(construct) or cdk.Stack.is_stack(construct):
+        raise ValueError(
+            f"acknowledge on the resource, not on {type(construct).__name__} "
+            f"'{construct.node.path}': an acknowledgement covers everything below it"
+        )
     if len(reason.strip()) < MIN_REASON_LENGTH:
         raise ValueError(
             f"acknowledgement reason {reason!r} on '{construct.node.path}' must explain why the "
@@ -92,7 +103,10 @@ def acknowledge(construct: IConstruct, rules: str | Iterable[str], reason: str) 
 def skip_checkov(resource: cdk.CfnResource, check_id: str, reason: str) -> None:
     """Skip one checkov check on one CloudFormation resource (template metadata), with why."""
     if len(reason.strip()) < MIN_REASON_LENGTH:
-        raise ValueError(f"checkov skip {check_id} on '{resource.node.path}' needs a reason")
+        raise ValueError(
+            f"checkov skip {check_id} on '{resource.node.path}' needs a reason "
+            f"(≥ {MIN_REASON_LENGTH} characters saying why it is safe)"
+        )
     metadata = resource.get_metadata("checkov") or {"skip": []}
     if any(skip["id"] == check_id for skip in metadata["skip"]):
         return
@@ -103,5 +117,8 @@ def skip_checkov(resource: cdk.CfnResource, check_id: str, reason: str) -> None:
 def _acknowledgement_id(rule: str) -> str:
     prefix = rule.split("-", 1)[0]
     if prefix not in {pack.rule_prefix for pack in NagPack}:
-        raise ValueError(f"unknown cdk-nag rule {rule!r}: expected '<pack>-<rule>'")
+        known = sorted(pack.rule_prefix for pack in NagPack)
+        raise ValueError(
+            f"unknown cdk-nag rule {rule!r}: expected '<pack>-<rule>' with pack one of {known}"
+        )
     return f"{prefix}::{rule}"
