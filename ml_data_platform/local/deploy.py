@@ -33,7 +33,6 @@ from ml_data_platform.local.readback import GAP, MISMATCH, Check, StackContext, 
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 DEFAULT_STACK_TIMEOUT_SECONDS = 60.0
-LOCAL_STORAGE_STACK = "MlDataPlatform-dev-Storage"
 
 ClientFactory = Callable[[str], Any]
 
@@ -216,28 +215,18 @@ def synthesize_local(
     context of ./cdk.json).
 
     Uses ``ml_data_platform.stacks.build_platform(app, context, env_names,
-    for_local_emulator=True)``; without it, the ``StorageStack`` alone, synthesized without
-    the bootstrap-version rule and with RETAIN (no auto-delete custom resource).
+    for_local_emulator=True)``: no bootstrap-version rule, RETAIN instead of the auto-delete
+    custom resources, no Redshift table custom resource.
     """
     import aws_cdk as cdk
+
+    from ml_data_platform.stacks import build_platform
 
     if context is None:
         cdk_json = Path("cdk.json")
         context = json.loads(cdk_json.read_text())["context"] if cdk_json.is_file() else {}
     app = cdk.App(context=dict(context), outdir=str(outdir), analytics_reporting=False)
-    try:
-        from ml_data_platform.stacks import build_platform
-    except ImportError:
-        from ml_data_platform.stacks import StorageStack
-
-        StorageStack(
-            app,
-            LOCAL_STORAGE_STACK,
-            synthesizer=cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-    else:
-        build_platform(app, context, list(env_names), for_local_emulator=True)
+    build_platform(app, context, list(env_names), for_local_emulator=True)
     app.synth()
     return Path(outdir)
 
