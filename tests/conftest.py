@@ -89,6 +89,17 @@ def check_acknowledgements(app: cdk.App, report: dict) -> None:
                 assert path == scope or path.startswith(scope + "/"), (rule, scope, path)
 
 
+@pytest.fixture(scope="session")
+def platform_synth() -> tuple[dict, dict]:
+    """The whole platform from cdk.json (every environment) synthesized once per session with
+    every nag pack: ``({stage name: MlDataPlatformStage}, validation report)``."""
+    from ml_data_platform.stacks import build_platform
+
+    app = make_app()
+    stages = {stage.stage_name: stage for stage in build_platform(app, CDK_CONTEXT)}
+    return stages, synth_with_nag(app)
+
+
 def acknowledged_rules(report: dict) -> set[tuple[str, str]]:
     """``{(rule, acknowledged at)}`` from a validation report."""
     return {

@@ -47,7 +47,8 @@ class MlDataPlatform(Construct):
     (``storage``) → Glue tables with partition projection (``catalog``) → Athena/SageMaker;
     the same streams feed Redshift (``warehouse``, when ``settings.warehouse.enabled``).
     Stacks are named ``<project>-<env>-<layer>``; prod-like environments (``removal: retain``)
-    get termination protection.
+    get termination protection. Every alarm (ingestion and warehouse) notifies the storage
+    stack's ``AlarmTopic``, the one ``alarm_email`` subscribes to.
 
     Attributes:
         storage, catalog, ingestion: The stacks. ``warehouse``: the stack or ``None``.
@@ -141,6 +142,7 @@ class MlDataPlatform(Construct):
                 table=redshift_table_for(dataset, settings.warehouse.table),
                 base_capacity=settings.warehouse.base_capacity_rpus,
                 create_table=options.create_warehouse_table,
+                alarm_topic=self.storage.alarm_topic.topic,
                 removal_policy=policy,
                 description=f"ml-data-platform {settings.name}: Redshift Serverless + Firehose",
                 **stack_kwargs("warehouse"),

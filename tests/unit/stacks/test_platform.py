@@ -1,14 +1,14 @@
 """The whole platform from cdk.json: both environments, nag-clean, pinned stateful IDs."""
 
 import copy
+import json
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from ml_data_platform.config import CONTEXT_KEY, settings_from_context
+from ml_data_platform.config import CONTEXT_KEY
 from ml_data_platform.stacks import PipelineStack, build_platform
-from tests.conftest import CDK_CONTEXT, logical_ids, make_app, resources_of_type, synth_with_nag
+from tests.conftest import CDK_CONTEXT, logical_ids, make_app, only_resource, resources_of_type
 
 # Renaming a construct must fail here instead of replacing data on deploy.
 PINNED_STATEFUL_IDS = {
@@ -21,7 +21,11 @@ PINNED_STATEFUL_IDS = {
             "DataLakeAnalyticsZoneBucket19A5549C",
         },
     },
-    "ingestion": {"AWS::Kinesis::Stream": {"ClickstreamStream7A92171B"}},
+    "ingestion": {
+        "AWS::Kinesis::Stream": {"ClickstreamStream7A92171B"},
+        # Firehose's delivery errors: data about lost records.
+        "AWS::Logs::LogGroup": {"ClickstreamDeliveryLogGroup9A1820B2"},
+    },
     "catalog": {
         "AWS::Glue::Database": {
             "CatalogRawDatabaseCC29CEE7",
@@ -32,19 +36,32 @@ PINNED_STATEFUL_IDS = {
         "AWS::S3::Bucket": {"AthenaResultsAccessLogsBucketB9E5EEB3", "AthenaResultsBucket4D67EE49"},
     },
 }
+# The warehouse's data log groups: delivery errors and the VPC flow logs.
+WAREHOUSE_DATA_LOG_GROUPS = {"DeliveryLogsE7964E8F", "WarehouseVpcFlowLogs3ED9F8D6"}
 PINNED_WAREHOUSE_IDS = {
     "AWS::RedshiftServerless::Namespace": {"WarehouseNamespace78ED5B58"},
     "AWS::RedshiftServerless::Workgroup": {"WarehouseWorkgroup507BB996"},
     "AWS::SecretsManager::Secret": {"WarehouseAdminSecret0B1DB325"},
+    # Plus the table-setup provider's own (operational) log group.
+    "AWS::Logs::LogGroup": WAREHOUSE_DATA_LOG_GROUPS | {"TableSetupProviderLogsDB228376"},
+}
+# What prod must retain when its stack is deleted or the resource replaced.
+PROD_RETAINED = {
+    "storage": {"AWS::S3::Bucket": None, "AWS::KMS::Key": None},
+    "catalog": {"AWS::S3::Bucket": None, "AWS::Glue::Database": None},
+    "ingestion": {"AWS::Kinesis::Stream": None, "AWS::Logs::LogGroup": None},
+    "warehouse": {
+        "AWS::RedshiftServerless::Namespace": None,
+        "AWS::RedshiftServerless::Workgroup": None,
+        "AWS::SecretsManager::Secret": None,
+        "AWS::Logs::LogGroup": WAREHOUSE_DATA_LOG_GROUPS,
+    },
 }
 
 
 @pytest.fixture(scope="module")
-def platform():
-    app = make_app()
-    stages = {stage.stage_name: stage for stage in build_platform(app, CDK_CONTEXT)}
-    report = synth_with_nag(app)
-    return stages, report
+def platform(platform_synth):
+    return platform_synth
 
 
 def layers(stage):
@@ -62,7 +79,13 @@ def layers(stage):
 def test_both_environments_synthesize_with_zero_unacknowledged_findings(platform):
     stages, report = platform
     assert sorted(stages) == ["Dev", "Prod"]
-    assert all(p["conclusion"] == "success" for p in report["pluginReports"])
+    assert sorted(p["pluginName"] for p in report["pluginReports"]) == [
+        "AwsSolutions",
+        "HIPAA.Security",
+        "NIST.800.53.R5",
+        "PCI.DSS.321",
+    ]
+    assert {p["conclusion"] for p in report["pluginReports"]} == {"success"}
 
 
 @pytest.mark.parametrize("stage_name", ["Dev", "Prod"])
@@ -95,14 +118,56 @@ def test_stack_names_termination_protection_and_tags(platform):
 def test_dev_opts_in_to_destroy_and_prod_retains(platform):
     stages, _ = platform
     dev = layers(stages["Dev"])["storage"]
-    prod = layers(stages["Prod"])["storage"]
-    for bucket in resources_of_type(dev, "AWS::S3::Bucket").values():
-        assert bucket["DeletionPolicy"] == "Delete"
-    for template in layers(stages["Prod"]).values():
-        for resource_type in ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Kinesis::Stream"):
-            for resource in resources_of_type(template, resource_type).values():
-                assert resource["DeletionPolicy"] == "Retain", resource_type
-    prod.resource_count_is("Custom::S3AutoDeleteObjects", 0)
+    dev_buckets = resources_of_type(dev, "AWS::S3::Bucket")
+    assert set(dev_buckets) == PINNED_STATEFUL_IDS["storage"]["AWS::S3::Bucket"]
+    assert {b["DeletionPolicy"] for b in dev_buckets.values()} == {"Delete"}
+    prod = layers(stages["Prod"])
+    checked = set()
+    for layer, types in PROD_RETAINED.items():
+        for resource_type, only in types.items():
+            found = resources_of_type(prod[layer], resource_type)
+            if only is not None:
+                found = {lid: r for lid, r in found.items() if lid in only}
+                assert set(found) == only, (layer, resource_type)
+            assert found, (layer, resource_type)
+            for logical_id, resource in found.items():
+                assert resource["DeletionPolicy"] == "Retain", (layer, logical_id)
+                assert resource["UpdateReplacePolicy"] == "Retain", (layer, logical_id)
+                checked.add(logical_id)
+    assert {
+        "DataLakeKeyBF9D10AC",
+        "CatalogRawDatabaseCC29CEE7",
+        "ClickstreamDeliveryLogGroup9A1820B2",
+        "WarehouseAdminSecret0B1DB325",
+        "WarehouseNamespace78ED5B58",
+        "WarehouseWorkgroup507BB996",
+        *WAREHOUSE_DATA_LOG_GROUPS,
+    } <= checked
+    prod["storage"].resource_count_is("Custom::S3AutoDeleteObjects", 0)
+
+
+def test_warehouse_alarms_notify_the_storage_alarm_topic(platform):
+    stages, _ = platform
+    prod = stages["Prod"].platform
+    templates = layers(stages["Prod"])
+    topic_id, _ = only_resource(templates["storage"], "AWS::SNS::Topic")
+    templates["warehouse"].resource_count_is("AWS::SNS::Topic", 0)
+    assert prod.warehouse.alarm_topic is prod.storage.alarm_topic.topic
+    alarms = resources_of_type(templates["warehouse"], "AWS::CloudWatch::Alarm")
+    assert len(alarms) == 2, sorted(alarms)
+    for name, alarm in alarms.items():
+        for actions in ("AlarmActions", "OKActions"):
+            (action,) = alarm["Properties"][actions]
+            reference = action["Fn::GetStackOutput"]
+            assert reference["StackName"] == prod.storage.stack_name, name
+            assert reference["OutputName"].startswith(f"PublishOutputRef{topic_id}"), name
+    # The same topic as the ingestion alarms (which the alarm e-mail subscribes to).
+    ingestion_alarm = next(
+        iter(resources_of_type(templates["ingestion"], "AWS::CloudWatch::Alarm").values())
+    )
+    assert {json.dumps(a["Properties"]["AlarmActions"]) for a in alarms.values()} == {
+        json.dumps(ingestion_alarm["Properties"]["AlarmActions"])
+    }
 
 
 def raw_zone_rules(stage):
@@ -225,5 +290,3 @@ def test_pipeline_deploys_dev_then_prod_after_approval():
     assert prod["Actions"][0]["ActionTypeId"]["Category"] == "Approval"
     projects = str(resources_of_type(template, "AWS::CodeBuild::Project"))
     assert "make test" in projects and "npx cdk synth --quiet" in projects
-    assert settings_from_context(context, "prod").warehouse.enabled
-    assert isinstance(stack, cdk.Stack)

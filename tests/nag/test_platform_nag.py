@@ -1,0 +1,155 @@
+"""The platform from cdk.json (Dev and Prod stages) under every enforced cdk-nag pack: exactly
+the expected acknowledgements, stage by stage, and nothing acknowledged outside a layer.
+
+Built from the per-layer sets pinned in the layer nag tests, with the platform's paths
+(``<Stage>/Platform/<Layer>/...``) and cross-stack references (stack names
+``mldp-<env>-<layer>``); Dev is environment-agnostic (``<AWS::Region>`` in ARNs), Prod is in
+us-east-1.
+"""
+
+import json
+
+import pytest
+
+from tests.conftest import acknowledged_rules
+from tests.nag.test_storage_nag import expected_acknowledgements as storage_acknowledgements
+from tests.nag.test_warehouse_nag import EXPECTED as WAREHOUSE_STACK_ACKNOWLEDGEMENTS
+
+PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+ENVIRONMENTS = {"Dev": ("dev", None), "Prod": ("prod", "us-east-1")}
+# Outputs the storage stack publishes for the weak cross-stack references.
+BUCKET_OUTPUTS = {
+    "raw": "PublishOutputFnGetAttDataLakeRawZoneBucketC98FCD5DArnFBC68C1B",
+    "curated": "PublishOutputFnGetAttDataLakeCuratedZoneBucket4033E605Arn41FAC662",
+    "analytics": "PublishOutputFnGetAttDataLakeAnalyticsZoneBucket19A5549CArn143AAA76",
+}
+GRANT_ACTIONS = (
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+    "s3:Abort*",
+    "s3:DeleteObject*",
+    "s3:GetBucket*",
+    "s3:GetObject*",
+    "s3:List*",
+)
+
+
+class Renderer:
+    """How cdk-nag renders the ARNs and references of one environment."""
+
+    def __init__(self, env, region):
+        self.env = env
+        self.region = region
+
+    def arn(self, service, resource):
+        partition, region = (
+            ("aws", self.region) if self.region else ("<AWS::Partition>", "<AWS::Region>")
+        )
+        return f"arn:{partition}:{service}:{region}:<AWS::AccountId>:{resource}"
+
+    def bucket(self, zone):
+        region = json.dumps(self.region) if self.region else '{"Ref":"AWS::Region"}'
+        return (
+            f'{{"Fn::GetStackOutput":{{"StackName":"mldp-{self.env}-storage",'
+            f'"Region":{region},"OutputName":"{BUCKET_OUTPUTS[zone]}"}}}}'
+        )
+
+
+def iam5(at, *resources, actions=()):
+    return {
+        *((f"AwsSolutions-IAM5[Action::{a}]", at) for a in actions),
+        *((f"AwsSolutions-IAM5[Resource::{r}]", at) for r in resources),
+    }
+
+
+def catalog_acknowledgements(root, r):
+    crawlers = set()
+    for zone in ("curated", "analytics"):
+        crawlers |= iam5(
+            f"{root}/{zone.capitalize()}Crawler/Policy",
+            r.arn("glue", f"table/mldp_{r.env}_{zone}/*"),
+            r.arn("logs", "log-group:/aws-glue/crawlers*"),
+            r.arn("logs", "log-group:/aws-glue/crawlers*:*"),
+            f"{r.bucket(zone)}/*",
+        )
+    consumer = f"{root}/MlConsumer/SageMakerExecutionRole/DefaultPolicy"
+    results = f"{root}/Athena/Results/Bucket"
+    results_logs = f"{root}/Athena/Results/AccessLogs/Bucket"
+    return {
+        *crawlers,
+        *iam5(
+            consumer,
+            "<AthenaResultsBucket4D67EE49.Arn>/athena-results/*",
+            *(r.arn("glue", f"table/mldp_{r.env}_{zone}/*") for zone in ("curated", "analytics")),
+            *(f"{r.bucket(zone)}/*" for zone in ("curated", "analytics")),
+            actions=GRANT_ACTIONS,
+        ),
+        *((f"{pack}-IAMNoInlinePolicy", consumer) for pack in PACKS),
+        *((f"{pack}-S3BucketReplicationEnabled", results) for pack in PACKS),
+        *((f"{pack}-S3BucketReplicationEnabled", results_logs) for pack in PACKS),
+        *((f"{pack}-S3DefaultEncryptionKMS", results_logs) for pack in PACKS),
+    }
+
+
+def ingestion_acknowledgements(root, r):
+    return {
+        ("AwsSolutions-KDS3", f"{root}/ClickstreamStream/Stream"),
+        ("AwsSolutions-KDF1", f"{root}/ClickstreamDelivery/DeliveryStream"),
+        *iam5(
+            f"{root}/ClickstreamDelivery/Policy",
+            f"{r.bucket('raw')}/clickstream/year=*",
+            f"{r.bucket('raw')}/errors/clickstream/*",
+        ),
+    }
+
+
+def warehouse_acknowledgements(stage, r):
+    """The warehouse stack's set (tests/nag/test_warehouse_nag.py) at the platform's paths."""
+    return {
+        (
+            rule.replace("Storage:ExportsOutput", f"mldp-{r.env}-storage:ExportsOutput"),
+            f"{stage}/Platform/{at}",
+        )
+        for rule, at in WAREHOUSE_STACK_ACKNOWLEDGEMENTS
+    }
+
+
+def expected(stage):
+    r = Renderer(*ENVIRONMENTS[stage])
+    root = f"{stage}/Platform"
+    found = {
+        *storage_acknowledgements(f"{root}/Storage"),
+        *catalog_acknowledgements(f"{root}/Catalog", r),
+        *ingestion_acknowledgements(f"{root}/Ingestion", r),
+    }
+    if stage == "Prod":  # warehouse.enabled
+        found |= warehouse_acknowledgements(stage, r)
+    return found
+
+
+def test_every_pack_reports_success(platform_synth):
+    _, report = platform_synth
+    assert {p["pluginName"] for p in report["pluginReports"]} == {"AwsSolutions", *PACKS}
+    assert {p["conclusion"] for p in report["pluginReports"]} == {"success"}
+
+
+@pytest.mark.parametrize("stage", sorted(ENVIRONMENTS))
+def test_stage_acknowledgements_are_exactly_the_expected_ones(platform_synth, stage):
+    _, report = platform_synth
+    acknowledged = {
+        (rule, at)
+        for rule, at in acknowledged_rules(report)
+        if at == stage or at.startswith(stage + "/")
+    }
+    assert acknowledged == expected(stage)
+
+
+def test_nothing_is_acknowledged_outside_the_stages(platform_synth):
+    stages, report = platform_synth
+    assert sorted(stages) == sorted(ENVIRONMENTS)
+    outside = {
+        (rule, at)
+        for rule, at in acknowledged_rules(report)
+        if not any(at.startswith(f"{stage}/Platform/") for stage in ENVIRONMENTS)
+    }
+    assert outside == set()
