@@ -8,7 +8,13 @@ from aws_cdk.assertions import Template
 from ml_data_platform.datasets import Column, DataFormat, Dataset
 from ml_data_platform.stacks import StorageStack
 from ml_data_platform.stacks.catalog_stack import CatalogStack
-from tests.conftest import assert_matches_snapshot, logical_ids, make_app, resources_of_type
+from tests.conftest import (
+    assert_matches_snapshot,
+    logical_ids,
+    make_app,
+    only_resource,
+    resources_of_type,
+)
 
 DATASETS = (
     Dataset("clicks", [Column("user_id", "string"), Column("ts", "timestamp")]),
@@ -45,6 +51,47 @@ def test_catalog_stack_logical_ids_are_pinned(stacks, resource_type):
 
 def test_catalog_stack_matches_snapshot(stacks):
     assert_matches_snapshot("catalog_stack", stacks[2])
+
+
+def lake_key_output(value):
+    """The storage stack's published lake-key ARN (a weak cross-stack reference)."""
+    reference = value["Fn::GetStackOutput"]
+    return reference["StackName"] == "Storage" and reference["OutputName"].startswith(
+        "PublishOutputFnGetAttDataLakeKeyBF9D10ACArn"
+    )
+
+
+def test_workgroup_enforces_kms_encrypted_results_and_a_cutoff(stacks):
+    _, _, template = stacks
+    _, workgroup = only_resource(template, "AWS::Athena::WorkGroup")
+    configuration = workgroup["Properties"]["WorkGroupConfiguration"]
+    assert configuration["EnforceWorkGroupConfiguration"] is True
+    assert configuration["BytesScannedCutoffPerQuery"] == 10 * 1024**3  # default: 10 GiB
+    results = configuration["ResultConfiguration"]
+    assert results["EncryptionConfiguration"]["EncryptionOption"] == "SSE_KMS"
+    assert lake_key_output(results["EncryptionConfiguration"]["KmsKey"])
+    assert results["ExpectedBucketOwner"] == {"Ref": "AWS::AccountId"}
+
+
+def test_crawlers_use_the_kms_security_configuration(stacks):
+    _, _, template = stacks
+    _, security = only_resource(template, "AWS::Glue::SecurityConfiguration")
+    encryption = security["Properties"]["EncryptionConfiguration"]
+    assert encryption["CloudWatchEncryption"]["CloudWatchEncryptionMode"] == "SSE-KMS"
+    assert encryption["JobBookmarksEncryption"]["JobBookmarksEncryptionMode"] == "CSE-KMS"
+    assert [e["S3EncryptionMode"] for e in encryption["S3Encryptions"]] == ["SSE-KMS"]
+    for key in (
+        encryption["CloudWatchEncryption"]["KmsKeyArn"],
+        encryption["JobBookmarksEncryption"]["KmsKeyArn"],
+        encryption["S3Encryptions"][0]["KmsKeyArn"],
+    ):
+        assert lake_key_output(key), key
+    crawlers = resources_of_type(template, "AWS::Glue::Crawler")
+    assert set(crawlers) == PINNED_CATALOG_IDS["AWS::Glue::Crawler"]
+    for logical_id, crawler in crawlers.items():
+        assert (
+            crawler["Properties"]["CrawlerSecurityConfiguration"] == security["Properties"]["Name"]
+        ), logical_id
 
 
 def test_catalog_stack_composition(stacks):

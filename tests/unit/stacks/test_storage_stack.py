@@ -4,7 +4,13 @@ import pytest
 from aws_cdk.assertions import Template
 
 from ml_data_platform.stacks import StorageStack
-from tests.conftest import assert_matches_snapshot, logical_ids, make_app, only_resource
+from tests.conftest import (
+    assert_matches_snapshot,
+    logical_ids,
+    make_app,
+    only_resource,
+    resources_of_type,
+)
 
 # Renaming a construct must fail here rather than replace a bucket or key on deploy.
 PINNED_STORAGE_IDS = {
@@ -49,3 +55,51 @@ def test_storage_stack_alarm_topic_is_encrypted_and_subscribes_email():
 def test_storage_stack_rejects_bad_alarm_email():
     with pytest.raises(ValueError, match="email 'oncall' is not an e-mail address"):
         StorageStack(make_app(), "BadEmail", alarm_email="oncall")
+
+
+ZONE_BUCKETS = PINNED_STORAGE_IDS["AWS::S3::Bucket"] - {"DataLakeAccessLogsBucketD1E72160"}
+LAKE_KEY = {"Fn::GetAtt": ["DataLakeKeyBF9D10AC", "Arn"]}
+
+
+def test_every_bucket_is_retained_private_and_versioned(template):
+    buckets = resources_of_type(template, "AWS::S3::Bucket")
+    assert set(buckets) == PINNED_STORAGE_IDS["AWS::S3::Bucket"]
+    for logical_id, bucket in buckets.items():
+        assert bucket["DeletionPolicy"] == "Retain", logical_id
+        assert bucket["UpdateReplacePolicy"] == "Retain", logical_id
+        properties = bucket["Properties"]
+        assert properties["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, logical_id
+        assert properties["VersioningConfiguration"] == {"Status": "Enabled"}, logical_id
+
+
+def test_zone_buckets_use_sse_kms_with_the_lake_key(template):
+    buckets = resources_of_type(template, "AWS::S3::Bucket")
+    for logical_id in ZONE_BUCKETS:
+        (rule,) = buckets[logical_id]["Properties"]["BucketEncryption"][
+            "ServerSideEncryptionConfiguration"
+        ]
+        assert rule == {
+            "BucketKeyEnabled": True,
+            "ServerSideEncryptionByDefault": {
+                "KMSMasterKeyID": LAKE_KEY,
+                "SSEAlgorithm": "aws:kms",
+            },
+        }, logical_id
+    # S3 server access logging delivers only to SSE-S3 buckets (acknowledged in the nag test).
+    (logs_rule,) = buckets["DataLakeAccessLogsBucketD1E72160"]["Properties"]["BucketEncryption"][
+        "ServerSideEncryptionConfiguration"
+    ]
+    assert logs_rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+
+
+def test_alarm_topic_is_encrypted_with_the_lake_key(template):
+    _, topic = only_resource(template, "AWS::SNS::Topic")
+    assert topic["Properties"]["KmsMasterKeyId"] == LAKE_KEY
+    _, key = only_resource(template, "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"

@@ -125,6 +125,45 @@ def test_alarms_notify_an_encrypted_topic(built):
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
 
 
+LAKE_KEY = {
+    "Fn::GetStackOutput": {
+        "StackName": "Storage",
+        "Region": "us-east-1",
+        "OutputName": "PublishOutputFnGetAttDataLakeKeyBF9D10ACArn6226E372",
+    }
+}
+
+
+def test_namespace_and_secret_are_encrypted_with_the_lake_key(built):
+    _, template = built
+    _, namespace = only_resource(template, "AWS::RedshiftServerless::Namespace")
+    _, secret = only_resource(template, "AWS::SecretsManager::Secret")
+    assert namespace["Properties"]["KmsKeyId"] == LAKE_KEY
+    assert secret["Properties"]["KmsKeyId"] == LAKE_KEY
+    assert set(namespace["Properties"]["LogExports"]) == {
+        "userlog",
+        "connectionlog",
+        "useractivitylog",
+    }
+
+
+def test_workgroup_is_reachable_by_firehose_only(built):
+    """Firehose loads Redshift over the workgroup's public endpoint: the workgroup is public,
+    routes through the VPC, and its security group admits only the region's Firehose CIDR."""
+    _, template = built
+    _, workgroup = only_resource(template, "AWS::RedshiftServerless::Workgroup")
+    properties = workgroup["Properties"]
+    assert properties["PubliclyAccessible"] is True
+    assert properties["EnhancedVpcRouting"] is True
+    ((group_id, group),) = resources_of_type(template, "AWS::EC2::SecurityGroup").items()
+    assert properties["SecurityGroupIds"] == [{"Fn::GetAtt": [group_id, "GroupId"]}]
+    ingress = group["Properties"]["SecurityGroupIngress"]
+    assert [(r["CidrIp"], r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in ingress] == [
+        ("52.70.63.192/27", "tcp", 5439, 5439)  # Amazon Data Firehose, us-east-1
+    ]
+    template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+
+
 def test_snapshot(built):
     _, template = built
     # The provider Lambda's code asset hash changes with the CDK version: mask it.
