@@ -139,3 +139,14 @@ def test_make_selects_the_stacks_not_cdk_args(jobs):
     for command in commands:
         assert re.search(r"\bENV=(dev|prod)\b", command), command
         assert "--all" not in command and "-c env=" not in command, command
+
+
+def test_node_is_a_version_jsii_supports(jobs):
+    """jsii supports Node 22 and 24 (Node 20 is end-of-life for it)."""
+    versions = [
+        str(step["with"]["node-version"])
+        for job in jobs.values()
+        for step in uses(job, "actions/setup-node")
+    ]
+    assert len(versions) == len(jobs)  # every job sets Node up
+    assert all(int(v.split(".")[0]) >= 22 for v in versions), versions

@@ -5,6 +5,7 @@ constructs from it (not from this checkout), synthesizes, and its template is ch
 """
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -121,3 +122,13 @@ def test_consumer_app_outside_the_repo_imports_and_synthesizes(installed):
     destination = firehose["Properties"]["ExtendedS3DestinationConfiguration"]
     assert destination["BucketARN"]["Fn::GetAtt"][0].startswith("OwnedBucket")
     assert destination["Prefix"].startswith("events/year=!{timestamp:yyyy}/")
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/use-in-your-cdk-app.md"])
+def test_install_instructions_use_a_checkout_or_the_wheel(page):
+    """The package is not on PyPI: `pip install ml-data-platform` would fail (or install
+    someone else's package)."""
+    text = (ROOT / page).read_text()
+    assert not re.search(r"pip install ['\"]?ml-data-platform\b", text), page
+    assert "pip install path/to/ml-data-platform" in text
+    assert "pip install dist/ml_data_platform-*.whl" in text
