@@ -261,11 +261,13 @@ def test_local_emulator_build_retains_and_skips_bootstrap_rule():
     (stage,) = build_platform(app, CDK_CONTEXT, for_local_emulator=True)
     template = Template.from_stack(stage.platform.storage).to_json()
     assert "CheckBootstrapVersion" not in template.get("Rules", {})
-    assert all(
-        r.get("DeletionPolicy") == "Retain"
-        for r in template["Resources"].values()
+    policies = {
+        lid: r.get("DeletionPolicy")
+        for lid, r in template["Resources"].items()
         if r["Type"] == "AWS::S3::Bucket"
-    )
+    }
+    assert set(policies) == PINNED_STATEFUL_IDS["storage"]["AWS::S3::Bucket"]
+    assert set(policies.values()) == {"Retain"}
     assert not any(r["Type"].startswith("Custom::") for r in template["Resources"].values())
 
 

@@ -120,8 +120,10 @@ def test_table_is_created_before_delivery_and_after_workgroup(built):
 def test_alarms_notify_an_encrypted_topic(built):
     _stack, template = built
     topic_id, topic = only_resource(template, "AWS::SNS::Topic")
-    assert "KmsMasterKeyId" in topic["Properties"]
-    for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values():
+    assert topic["Properties"]["KmsMasterKeyId"] == LAKE_KEY
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    assert len(alarms) == 2, sorted(alarms)  # delivery success and data freshness
+    for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
 
 
