@@ -14,7 +14,10 @@ from urllib.parse import urlsplit
 
 from ml_data_platform.local.emulator import DEFAULT_REGION, DUMMY_CREDENTIALS
 
-INSTALL_HINT = "install ml-data-platform[producer] (pip install 'ml-data-platform[producer]')"
+INSTALL_HINT = (
+    "install the producer extra from the checkout or the wheel "
+    "(pip install 'path/to/ml-data-platform[producer]')"
+)
 NO_REGION = "no AWS region: pass --region, or set AWS_REGION or a region in your AWS profile"
 NO_CREDENTIALS = (
     "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "

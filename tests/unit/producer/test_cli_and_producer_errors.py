@@ -21,8 +21,8 @@ def test_send_without_boto3_says_what_to_install(
     assert main(["send", "--stream", "events", "--file", str(path)]) == 2
 
     assert capsys.readouterr().err == (
-        "error: 'send' needs boto3: install ml-data-platform[producer] "
-        "(pip install 'ml-data-platform[producer]')\n"
+        "error: 'send' needs boto3: install the producer extra from the checkout or the wheel "
+        "(pip install 'path/to/ml-data-platform[producer]')\n"
     )
 
 
