@@ -7,6 +7,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from ml_data_platform.catalog import (
@@ -44,6 +45,8 @@ class CatalogStack(cdk.Stack):
         crawler_schedule: Glue cron of every crawler, or None (on demand). Default: daily 02:00.
         bytes_scanned_cutoff: Athena per-query cutoff in bytes. Default: 10 GiB.
         encrypt_catalog: Own the account's Data Catalog encryption settings. Default: False.
+        catalog_key: The account's Data Catalog is encrypted with this key, set by another
+            stack (see ``DataCatalog``). Default: none.
         lake_formation: Register the zones with Lake Formation. Default: False.
         removal_policy: Databases and the results bucket. Default: RETAIN.
         **stack_kwargs: ``cdk.Stack`` props.
@@ -65,6 +68,7 @@ class CatalogStack(cdk.Stack):
         crawler_schedule: str | None = DEFAULT_SCHEDULE,
         bytes_scanned_cutoff: int = DEFAULT_BYTES_SCANNED_CUTOFF,
         encrypt_catalog: bool = False,
+        catalog_key: kms.IKey | None = None,
         lake_formation: bool = False,
         removal_policy: cdk.RemovalPolicy | None = None,
         **stack_kwargs: Any,
@@ -84,6 +88,7 @@ class CatalogStack(cdk.Stack):
             lake=data_lake,
             database_prefix=database_prefix,
             encrypt_catalog=encrypt_catalog,
+            catalog_key=catalog_key,
             removal_policy=removal_policy,
         )
         self.tables: dict[str, LakeTable] = {}

@@ -7,6 +7,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -38,6 +39,9 @@ class IngestionStack(cdk.Stack):
         buffer_size_mib: Firehose buffer size. Default: see ``LakeDeliveryStream``.
         parquet_tables: ``{dataset name: glue.CfnTable}`` for datasets landing as Parquet
             (``LakeTable.table`` from the catalog). Default: none.
+        catalog_key: The key that encrypts the Glue Data Catalog, if it is encrypted
+            (``DataCatalog.catalog_key``): Parquet conversion reads the table through Glue.
+            Default: none.
         alarm_topic: SNS topic for every alarm. Default: a new topic encrypted with the lake
             key (subscribe to it; ``.alarm_topic``).
         removal_policy: Streams and log groups: ``RETAIN`` (default) or ``DESTROY`` (needs the
@@ -63,6 +67,7 @@ class IngestionStack(cdk.Stack):
         buffer_interval_seconds: int | None = None,
         buffer_size_mib: int | None = None,
         parquet_tables: Mapping[str, glue.CfnTable] | None = None,
+        catalog_key: kms.IKey | None = None,
         alarm_topic: sns.ITopic | None = None,
         removal_policy: cdk.RemovalPolicy | None = None,
         **stack_kwargs: Any,
@@ -71,6 +76,7 @@ class IngestionStack(cdk.Stack):
         if not isinstance(data_lake, DataLake):
             raise TypeError(f"data_lake must be a DataLake, got {type(data_lake).__name__}")
         optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        optional_kind(catalog_key, Kind.KEY, "catalog_key")
         by_name = datasets_by_name(datasets)
         if not by_name:
             raise ValueError("datasets must list at least one dataset")
@@ -117,6 +123,7 @@ class IngestionStack(cdk.Stack):
                 dataset=dataset,
                 encryption_key=data_lake.key,
                 parquet_table=tables.get(name),
+                catalog_key=catalog_key if name in tables else None,
                 buffer_interval_seconds=buffer_interval_seconds,
                 buffer_size_mib=buffer_size_mib,
                 alarm_topic=self.alarm_topic,

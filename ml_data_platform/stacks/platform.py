@@ -121,6 +121,7 @@ class MlDataPlatform(Construct):
                 for d in settings.datasets
                 if d.data_format is DataFormat.PARQUET
             },
+            catalog_key=self.catalog.catalog.catalog_key,
             alarm_topic=self.storage.alarm_topic.topic,
             removal_policy=policy,
             description=f"ml-data-platform {settings.name}: Kinesis → Firehose → raw zone",

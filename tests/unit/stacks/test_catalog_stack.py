@@ -3,6 +3,7 @@
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 
 from ml_data_platform.datasets import Column, DataFormat, Dataset
@@ -116,6 +117,20 @@ def test_catalog_stack_reads_the_lake_through_cross_stack_references(stacks):
     database = resources_of_type(template, "AWS::Glue::Database")["CatalogRawDatabaseCC29CEE7"]
     location = str(database["Properties"]["DatabaseInput"]["LocationUri"])
     assert "DataLakeRawZoneBucket" in location
+
+
+def test_a_catalog_encrypted_elsewhere_is_decrypted_by_the_crawlers():
+    app = make_app()
+    storage = StorageStack(app, "Storage")
+    key = kms.Key.from_key_arn(
+        storage, "CatalogKey", "arn:aws:kms:us-east-1:111111111111:key/catalog"
+    )
+    catalog = CatalogStack(app, "Catalog", data_lake=storage.data_lake, catalog_key=key)
+    assert catalog.catalog.catalog_key is key
+    template = Template.from_stack(catalog)
+    template.resource_count_is("AWS::Glue::DataCatalogEncryptionSettings", 0)
+    crawler_policies = str(resources_of_type(template, "AWS::IAM::ManagedPolicy"))
+    assert "arn:aws:kms:us-east-1:111111111111:key/catalog" in crawler_policies
 
 
 def test_catalog_stack_options_and_grant_query():

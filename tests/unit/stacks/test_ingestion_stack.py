@@ -3,6 +3,7 @@
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
@@ -142,6 +143,30 @@ def test_options_reach_every_stream_and_delivery():
     for delivery in resources_of_type(template, "AWS::KinesisFirehose::DeliveryStream").values():
         hints = delivery["Properties"]["ExtendedS3DestinationConfiguration"]["BufferingHints"]
         assert hints == {"IntervalInSeconds": 60, "SizeInMBs": 16}
+
+
+def test_an_encrypted_catalog_key_is_granted_to_parquet_deliveries_only():
+    app = make_app()
+    lake, table = lake_stack(app)
+    catalog_key = kms.Key(cdk.Stack.of(lake), "CatalogKey")
+    stack = IngestionStack(
+        app,
+        "EncryptedCatalog",
+        data_lake=lake,
+        datasets=[CLICKS, FEATURES],
+        parquet_tables={"features": table},
+        catalog_key=catalog_key,
+    )
+    assert stack.deliveries["features"].catalog_key is catalog_key
+    assert stack.deliveries["clicks"].catalog_key is None
+    statements = {
+        lid: {s.get("Sid") for s in p["Properties"]["PolicyDocument"]["Statement"]}
+        for lid, p in resources_of_type(
+            Template.from_stack(stack), "AWS::IAM::ManagedPolicy"
+        ).items()
+    }
+    with_decrypt = [lid for lid, sids in statements.items() if "DecryptCatalogMetadata" in sids]
+    assert len(with_decrypt) == 1 and with_decrypt[0].startswith("FeaturesDelivery")
 
 
 @pytest.mark.parametrize(
