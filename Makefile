@@ -106,7 +106,7 @@ plan: $(VENV)/.installed ## Workload planner: make plan ARGS="--events-per-secon
 
 .PHONY: diagram
 diagram: $(VENV)/.installed ## Regenerate the architecture diagram in docs/architecture.md
-	$(PY) tools/diagram.py docs/architecture.md
+	$(PY) tools/diagram.py docs/architecture.md --env prod
 
 .PHONY: clean
 clean: ## Remove build output (keeps .venv and node_modules)
