@@ -17,6 +17,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
+from ml_data_platform.core.kms import kms_conditions, kms_statement
 from ml_data_platform.core.names import glue_name, validate_slug
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.storage.data_lake import DataLake
@@ -172,7 +173,7 @@ class DataCatalog(Construct):
             grantee=grantee,
             actions=list(actions),
             resource_arns=[self.catalog_key.key_arn],
-            conditions=self._via_glue(),
+            conditions=kms_conditions(service="glue", stack=cdk.Stack.of(self)),
         )
 
     def catalog_key_statement(self, *actions: str, sid: str) -> iam.PolicyStatement | None:
@@ -180,16 +181,13 @@ class DataCatalog(Construct):
         catalog is not encrypted."""
         if self.catalog_key is None:
             return None
-        return iam.PolicyStatement(
+        return kms_statement(
             sid=sid,
-            actions=list(actions),
-            resources=[self.catalog_key.key_arn],
-            conditions=self._via_glue(),
+            actions=actions,
+            key=self.catalog_key,
+            service="glue",
+            stack=cdk.Stack.of(self),
         )
-
-    def _via_glue(self) -> dict:
-        stack = cdk.Stack.of(self)
-        return {"StringEquals": {"kms:ViaService": f"glue.{stack.region}.{stack.url_suffix}"}}
 
     @property
     def zones(self) -> list[str]:

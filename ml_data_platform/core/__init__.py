@@ -1,1 +1,2 @@
-"""Shared building blocks: service limits, name rules, input checks and the removal guard."""
+"""Shared building blocks: service limits, name rules, input checks, the removal guard and
+service-bound KMS statements."""

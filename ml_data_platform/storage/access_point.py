@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
+from ml_data_platform.core.kms import STRING_LIKE, kms_conditions
 from ml_data_platform.core.names import validate_key_prefix
 
 _ACCESS_POINT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$")
@@ -143,13 +144,12 @@ class LakeAccessPoint(Construct):
             grant = bucket.encryption_key.grant(principal, *access.key_actions)
             for statement in (*grant.principal_statements, *grant.resource_statements):
                 statement.add_conditions(
-                    {
-                        "StringEquals": {"kms:ViaService": f"s3.{stack.region}.{stack.url_suffix}"},
-                        "StringLike": {
-                            "kms:EncryptionContext:aws:s3:arn": [
-                                bucket.bucket_arn,
-                                bucket.arn_for_objects(f"{prefix}*"),
-                            ]
+                    kms_conditions(
+                        service="s3",
+                        stack=stack,
+                        encryption_context={
+                            "aws:s3:arn": [bucket.bucket_arn, bucket.arn_for_objects(f"{prefix}*")]
                         },
-                    }
+                        context_operator=STRING_LIKE,
+                    )
                 )

@@ -19,6 +19,7 @@ from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int
+from ml_data_platform.core.kms import kms_conditions
 from ml_data_platform.core.limits import KINESIS_MAX_RETENTION_HOURS, KINESIS_MIN_RETENTION_HOURS
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.planning.sizing import StreamMode, shards_for_throughput
@@ -203,15 +204,13 @@ class IngestionStream(Construct):
         return stream_grant.combine(key_grant)
 
 
-def kinesis_key_conditions(stream: kinesis.IStream) -> dict[str, dict[str, str]]:
+def kinesis_key_conditions(stream: kinesis.IStream) -> dict[str, dict[str, object]]:
     """IAM conditions limiting use of a stream's KMS key to Kinesis calls for ``stream``."""
-    stack = cdk.Stack.of(stream)
-    return {
-        "StringEquals": {
-            "kms:ViaService": f"kinesis.{stack.region}.{stack.url_suffix}",
-            "kms:EncryptionContext:aws:kinesis:arn": stream.stream_arn,
-        }
-    }
+    return kms_conditions(
+        service="kinesis",
+        stack=cdk.Stack.of(stream),
+        encryption_context={"aws:kinesis:arn": stream.stream_arn},
+    )
 
 
 def _resolve_shards(

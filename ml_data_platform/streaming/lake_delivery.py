@@ -31,6 +31,7 @@ from ml_data_platform.compliance import acknowledge
 from ml_data_platform.compliance.wildcards import flatten_reference
 from ml_data_platform.core.firehose import firehose_role
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
+from ml_data_platform.core.kms import STRING_LIKE, kms_statement
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.datasets import DataFormat, Dataset
 from ml_data_platform.storage.layout import PartitionLayout
@@ -377,18 +378,16 @@ class LakeDeliveryStream(Construct):
             iam.PolicyStatement(
                 sid="WriteDeliveryPrefixes", actions=_S3_OBJECT_ACTIONS, resources=object_arns
             ),
-            iam.PolicyStatement(
+            kms_statement(
                 sid="EncryptObjectsInDestinationBucket",
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[self.key.key_arn],
-                conditions={
-                    "StringEquals": {"kms:ViaService": f"s3.{stack.region}.{stack.url_suffix}"},
-                    # With an S3 Bucket Key the context is the bucket ARN; without one it is
-                    # the object ARN (only below the delivery prefixes).
-                    "StringLike": {
-                        "kms:EncryptionContext:aws:s3:arn": [bucket.bucket_arn, *object_arns]
-                    },
-                },
+                key=self.key,
+                service="s3",
+                stack=stack,
+                # With an S3 Bucket Key the context is the bucket ARN; without one it is the
+                # object ARN (only below the delivery prefixes).
+                encryption_context={"aws:s3:arn": [bucket.bucket_arn, *object_arns]},
+                context_operator=STRING_LIKE,
             ),
             iam.PolicyStatement(
                 sid="WriteDeliveryErrorLog",
@@ -425,15 +424,12 @@ class LakeDeliveryStream(Construct):
             )
         if self.catalog_key is not None:
             statements.append(
-                iam.PolicyStatement(
+                kms_statement(
                     sid="DecryptCatalogMetadata",
                     actions=["kms:Decrypt"],
-                    resources=[self.catalog_key.key_arn],
-                    conditions={
-                        "StringEquals": {
-                            "kms:ViaService": f"glue.{stack.region}.{stack.url_suffix}"
-                        }
-                    },
+                    key=self.catalog_key,
+                    service="glue",
+                    stack=stack,
                 )
             )
         return statements

@@ -37,6 +37,7 @@ from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
 from ml_data_platform.core import limits
 from ml_data_platform.core.firehose import firehose_role
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
+from ml_data_platform.core.kms import kms_statement
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.storage.lifecycle import LifecycleRule
 from ml_data_platform.warehouse.ddl import RedshiftTable
@@ -390,7 +391,6 @@ def _role_statements(
     """Least privilege for the delivery role (the documented Redshift-destination policy, with
     KMS scoped by service and encryption context: the bucket ARN, as the bucket uses an S3
     Bucket Key, and the stream ARN)."""
-    suffix = stack.url_suffix
     statements = [
         iam.PolicyStatement(
             sid="ReadSourceStream",
@@ -412,16 +412,13 @@ def _role_statements(
             actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
             resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in prefixes],
         ),
-        iam.PolicyStatement(
+        kms_statement(
             sid="EncryptStagedObjects",
             actions=["kms:Decrypt", "kms:GenerateDataKey"],
-            resources=[bucket_key.key_arn],
-            conditions={
-                "StringEquals": {
-                    "kms:ViaService": f"s3.{stack.region}.{suffix}",
-                    "kms:EncryptionContext:aws:s3:arn": bucket.bucket_arn,
-                }
-            },
+            key=bucket_key,
+            service="s3",
+            stack=stack,
+            encryption_context={"aws:s3:arn": bucket.bucket_arn},
         ),
         iam.PolicyStatement(
             sid="ReadWarehouseSecret",
@@ -446,27 +443,23 @@ def _role_statements(
         statements.extend(_jsonpaths_statements(stack, jsonpaths, bucket))
     if source_key is not None:
         statements.append(
-            iam.PolicyStatement(
+            kms_statement(
                 sid="DecryptSourceStream",
                 actions=["kms:Decrypt"],
-                resources=[source_key.key_arn],
-                conditions={
-                    "StringEquals": {
-                        "kms:ViaService": f"kinesis.{stack.region}.{suffix}",
-                        "kms:EncryptionContext:aws:kinesis:arn": source_stream.stream_arn,
-                    }
-                },
+                key=source_key,
+                service="kinesis",
+                stack=stack,
+                encryption_context={"aws:kinesis:arn": source_stream.stream_arn},
             )
         )
     if endpoint.secret_key is not None:
         statements.append(
-            iam.PolicyStatement(
+            kms_statement(
                 sid="DecryptWarehouseSecret",
                 actions=["kms:Decrypt"],
-                resources=[endpoint.secret_key.key_arn],
-                conditions={
-                    "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.{suffix}"}
-                },
+                key=endpoint.secret_key,
+                service="secretsmanager",
+                stack=stack,
             )
         )
     return statements
@@ -482,20 +475,14 @@ def _jsonpaths_statements(
     ]
     if jsonpaths.encryption_key is not None and jsonpaths.bucket is not staging_bucket:
         statements.append(
-            iam.PolicyStatement(
+            kms_statement(
                 sid="DecryptJsonPathsFile",
                 actions=["kms:Decrypt"],
-                resources=[jsonpaths.encryption_key.key_arn],
-                conditions={
-                    "StringEquals": {
-                        "kms:ViaService": f"s3.{stack.region}.{stack.url_suffix}",
-                        # The bucket ARN with an S3 Bucket Key, else the object ARN.
-                        "kms:EncryptionContext:aws:s3:arn": [
-                            jsonpaths.bucket.bucket_arn,
-                            file_arn,
-                        ],
-                    }
-                },
+                key=jsonpaths.encryption_key,
+                service="s3",
+                stack=stack,
+                # The bucket ARN with an S3 Bucket Key, else the object ARN.
+                encryption_context={"aws:s3:arn": [jsonpaths.bucket.bucket_arn, file_arn]},
             )
         )
     return statements

@@ -35,6 +35,7 @@ from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge, skip_checkov
 from ml_data_platform.core.inputs import Kind, optional_kind
+from ml_data_platform.core.kms import kms_statement
 from ml_data_platform.warehouse.ddl import RedshiftTable
 from ml_data_platform.warehouse.jsonpaths import JsonPaths, JsonPathsFile
 from ml_data_platform.warehouse.warehouse import Warehouse, WarehouseEndpoint
@@ -198,15 +199,12 @@ class RedshiftTableSetup(Construct):
         ]
         if endpoint.secret_key is not None:
             policy_statements.append(
-                iam.PolicyStatement(
+                kms_statement(
                     sid="DecryptAdminSecret",
                     actions=["kms:Decrypt"],
-                    resources=[endpoint.secret_key.key_arn],
-                    conditions={
-                        "StringEquals": {
-                            "kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"
-                        }
-                    },
+                    key=endpoint.secret_key,
+                    service="secretsmanager",
+                    stack=stack,
                 )
             )
         self.jsonpaths_file: JsonPathsFile | None = None
@@ -287,18 +285,14 @@ def _put_object_statements(stack: cdk.Stack, file: JsonPathsFile) -> list[iam.Po
     ]
     if file.encryption_key is not None:
         statements.append(
-            iam.PolicyStatement(
+            kms_statement(
                 sid="EncryptJsonPathsFile",
                 actions=["kms:GenerateDataKey"],
-                resources=[file.encryption_key.key_arn],
-                conditions={
-                    "StringEquals": {
-                        "kms:ViaService": f"s3.{stack.region}.{stack.url_suffix}",
-                        "kms:EncryptionContext:aws:s3:arn": [
-                            file.bucket.bucket_arn,
-                            file.bucket.arn_for_objects(file.key),
-                        ],
-                    }
+                key=file.encryption_key,
+                service="s3",
+                stack=stack,
+                encryption_context={
+                    "aws:s3:arn": [file.bucket.bucket_arn, file.bucket.arn_for_objects(file.key)]
                 },
             )
         )
