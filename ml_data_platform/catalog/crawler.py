@@ -19,7 +19,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from ml_data_platform.catalog.data_catalog import READ_CATALOG_ACTIONS, DataCatalog
-from ml_data_platform.catalog.nag_patterns import (
+from ml_data_platform.compliance.nag_patterns import (
     arn_pattern,
     bucket_objects_pattern,
     glue_tables_pattern,

@@ -16,8 +16,8 @@ from aws_cdk import aws_lakeformation as lakeformation
 from constructs import Construct
 
 from ml_data_platform.catalog.data_catalog import DataCatalog, camel
-from ml_data_platform.catalog.nag_patterns import bucket_objects_pattern
 from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance.nag_patterns import bucket_objects_pattern
 from ml_data_platform.compliance.wildcards import IAM5, acknowledge_policy_wildcards
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.names import validate_glue_name

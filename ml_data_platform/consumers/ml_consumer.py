@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ml_data_platform.catalog import AthenaWorkgroup, DataCatalog
-from ml_data_platform.catalog.nag_patterns import bucket_objects_pattern, glue_tables_pattern
 from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance.nag_patterns import (
+    BUCKET_GRANT_WILDCARD_ACTIONS,
+    action_patterns,
+    bucket_objects_pattern,
+    glue_tables_pattern,
+)
 from ml_data_platform.compliance.rules import IAM_NO_INLINE_POLICY
 from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
 from ml_data_platform.core.inputs import Kind, optional_kind
 from ml_data_platform.storage import DataLake
-
-# The wildcard action sets of CDK's bucket grants: read (zones) and read/write (results), with
-# the bucket key's encrypt/decrypt actions.
-_GRANT_WILDCARD_ACTIONS = (
-    "s3:GetObject*",
-    "s3:GetBucket*",
-    "s3:List*",
-    "s3:DeleteObject*",
-    "s3:Abort*",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
-)
 
 
 class MlConsumer(Construct):
@@ -108,7 +100,8 @@ class MlConsumer(Construct):
                 "and of the workgroup's results prefix, and the Glue tables of the named zone "
                 "databases; each finding is matched exactly, so any other wildcard still fails.",
                 patterns=[
-                    *(re.escape(f"Action::{action}") for action in _GRANT_WILDCARD_ACTIONS),
+                    # Read on the zones, read/write on the results, with their keys.
+                    *action_patterns(BUCKET_GRANT_WILDCARD_ACTIONS),
                     *(bucket_objects_pattern(bucket) for bucket in read_buckets),
                     *(glue_tables_pattern(catalog.database_name(zone)) for zone in readable),
                     bucket_objects_pattern(workgroup.results_bucket, workgroup.results_prefix),

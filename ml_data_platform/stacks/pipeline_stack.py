@@ -13,6 +13,13 @@ from aws_cdk import pipelines
 from constructs import Construct, IConstruct
 
 from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance.nag_patterns import (
+    ACCOUNT_PATTERN,
+    BUCKET_GRANT_WILDCARD_ACTIONS,
+    action_patterns,
+    arn_pattern,
+    bucket_objects_pattern,
+)
 from ml_data_platform.compliance.rules import IAM_NO_INLINE_POLICY
 from ml_data_platform.compliance.wildcards import IAM5, acknowledge_policy_wildcards
 from ml_data_platform.config import PipelineSettings, all_environments
@@ -133,8 +140,8 @@ def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline) -> None:
         _acknowledge_pipeline_source(project)
 
     artifact_patterns = [
-        *(re.escape(f"Action::{action}") for action in _ARTIFACT_GRANT_WILDCARD_ACTIONS),
-        _objects_pattern(artifacts),
+        *action_patterns(BUCKET_GRANT_WILDCARD_ACTIONS),
+        bucket_objects_pattern(artifacts),
     ]
     _acknowledge_generated_policy(
         pipeline.pipeline.role,
@@ -163,7 +170,7 @@ def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline) -> None:
         "Self-mutation assumes the CDK bootstrap roles of this account: sts:AssumeRole on "
         "role/* is limited by a condition to roles tagged aws-cdk:bootstrap-role = "
         "deploy / file-publishing / image-publishing (CDK Pipelines).",
-        patterns=[rf"Resource::arn:\*:iam::{_ACCOUNT}:role/\*"],
+        patterns=[rf"Resource::arn:\*:iam::{ACCOUNT_PATTERN}:role/\*"],
     )
     file_role = _child(assets, "FileRole")
     _acknowledge_generated_policy(
@@ -173,8 +180,8 @@ def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline) -> None:
         "region (/aws/codebuild/*, report-group/*) and read the pipeline's artifacts.",
         [
             *artifact_patterns,
-            _arn_pattern("logs", r"log-group:/aws/codebuild/\*"),
-            _arn_pattern("codebuild", r"report-group/\*"),
+            arn_pattern("logs", r"log-group:/aws/codebuild/\*"),
+            arn_pattern("codebuild", r"report-group/\*"),
         ],
     )
     acknowledge(
@@ -184,18 +191,6 @@ def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline) -> None:
         "CodeBuild projects (codebuild:StartBuild, BatchGetBuilds, StopBuild on '*', no other "
         "action); only CodeBuild and this pipeline can assume it.",
     )
-
-
-# CDK's bucket/key grant action sets (grantReadWrite on the artifact bucket and its key).
-_ARTIFACT_GRANT_WILDCARD_ACTIONS = (
-    "s3:GetObject*",
-    "s3:GetBucket*",
-    "s3:List*",
-    "s3:DeleteObject*",
-    "s3:Abort*",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
-)
 
 
 def _acknowledge_generated_policy(role: iam.IRole, reason: str, patterns: list[str]) -> None:
@@ -231,26 +226,9 @@ def _project_log_patterns(project: codebuild.IProject) -> list[str]:
     cfn = project.node.default_child
     name = re.escape(f"<{cdk.Stack.of(cfn).resolve(cfn.logical_id)}>")
     return [
-        _arn_pattern("logs", f"log-group:/aws/codebuild/{name}:\\*"),
-        _arn_pattern("codebuild", f"report-group/{name}-\\*"),
+        arn_pattern("logs", f"log-group:/aws/codebuild/{name}:\\*"),
+        arn_pattern("codebuild", f"report-group/{name}-\\*"),
     ]
-
-
-# How cdk-nag renders an ARN's partition, region and account: pseudo parameters or literals.
-_PARTITION = r"(?:<AWS::Partition>|aws[a-z-]*)"
-_REGION = r"(?:<AWS::Region>|[a-z]{2}(?:-[a-z]+)+-\d)"
-_ACCOUNT = r"(?:<AWS::AccountId>|\d{12})"
-
-
-def _arn_pattern(service: str, resource: str) -> str:
-    """``Resource::arn:<partition>:<service>:<region>:<account>:<resource regex>``."""
-    return f"Resource::arn:{_PARTITION}:{re.escape(service)}:{_REGION}:{_ACCOUNT}:{resource}"
-
-
-def _objects_pattern(bucket: IConstruct) -> str:
-    """The objects of a bucket of this stack: ``<BucketLogicalId.Arn>/*``."""
-    cfn = bucket.node.default_child
-    return re.escape(f"Resource::<{cdk.Stack.of(cfn).resolve(cfn.logical_id)}.Arn>/*")
 
 
 def _policy(role: iam.IRole) -> IConstruct:

@@ -1,9 +1,9 @@
 """Exact IAM5 finding patterns for ``compliance.wildcards.acknowledge_policy_wildcards``.
 
-cdk-nag names a wildcard finding after the flattened resource, e.g.
-``Resource::<LakeRawZoneBucket1234ABCD.Arn>/*``. These patterns match the findings of one
-named bucket, database or service ARN only, so a wildcard on anything else added to the same
-policy stays an unacknowledged finding.
+cdk-nag names a wildcard finding after the action or the flattened resource, e.g.
+``Action::s3:GetObject*`` or ``Resource::<LakeRawZoneBucket1234ABCD.Arn>/*``. These patterns
+match the findings of named actions and of one named bucket, database or service ARN only, so
+a wildcard on anything else added to the same policy stays an unacknowledged finding.
 
 A bucket created in the app is recognised by its logical ID, which every rendering of its ARN
 contains (``<Id.Arn>`` in its own stack; the export or stack-output name in another stack); an
@@ -14,6 +14,7 @@ pattern was made is not recognised (the finding then stays unacknowledged).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
@@ -24,13 +25,30 @@ from ml_data_platform.compliance.wildcards import flatten_reference
 # (env-agnostic stacks) or the literal values (stacks whose environment is known).
 _PARTITION = r"(?:<AWS::Partition>|aws[a-z-]*)"
 _REGION = r"(?:<AWS::Region>|[a-z]{2}(?:-[a-z]+)+-\d)"
-_ACCOUNT = r"(?:<AWS::AccountId>|\d{12})"
+ACCOUNT_PATTERN = r"(?:<AWS::AccountId>|\d{12})"
+
+# The wildcard actions of CDK's bucket and key grants (``grantRead``/``grantReadWrite`` on an
+# encrypted bucket: its objects and its KMS key).
+BUCKET_GRANT_WILDCARD_ACTIONS = (
+    "s3:GetObject*",
+    "s3:GetBucket*",
+    "s3:List*",
+    "s3:DeleteObject*",
+    "s3:Abort*",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+)
+
+
+def action_patterns(actions: Iterable[str]) -> list[str]:
+    """``Action::<action>`` of each of ``actions``, exactly."""
+    return [re.escape(f"Action::{action}") for action in actions]
 
 
 def arn_pattern(service: str, resource: str) -> str:
     """``Resource::arn:<partition>:<service>:<region>:<account>:<resource>``; ``resource`` is
     a regular expression."""
-    return f"Resource::arn:{_PARTITION}:{re.escape(service)}:{_REGION}:{_ACCOUNT}:{resource}"
+    return f"Resource::arn:{_PARTITION}:{re.escape(service)}:{_REGION}:{ACCOUNT_PATTERN}:{resource}"
 
 
 def glue_tables_pattern(database_name: str) -> str:

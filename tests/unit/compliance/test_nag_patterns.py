@@ -1,4 +1,4 @@
-"""catalog.nag_patterns: each pattern matches the findings of its own bucket/database only."""
+"""compliance.nag_patterns: each pattern matches the findings of its own bucket/database only."""
 
 import re
 
@@ -6,7 +6,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_s3 as s3
 
-from ml_data_platform.catalog.nag_patterns import (
+from ml_data_platform.compliance.nag_patterns import (
+    BUCKET_GRANT_WILDCARD_ACTIONS,
+    action_patterns,
     arn_pattern,
     bucket_objects_pattern,
     glue_tables_pattern,
@@ -72,3 +74,11 @@ def test_glue_and_service_arn_patterns_take_pseudo_or_literal_environments():
         "Resource::arn:aws-us-gov:logs:us-gov-west-1:111111111111:log-group:/aws-glue/crawlers*"
     )
     assert not logs.fullmatch("Resource::arn:aws:logs:us-east-1:*:log-group:/aws-glue/crawlers*")
+
+
+def test_action_patterns_match_exactly_the_named_actions():
+    patterns = [re.compile(p) for p in action_patterns(BUCKET_GRANT_WILDCARD_ACTIONS)]
+    for action in BUCKET_GRANT_WILDCARD_ACTIONS:
+        assert any(p.fullmatch(f"Action::{action}") for p in patterns), action
+    for finding in ("Action::s3:*", "Action::s3:GetObjectX", "Action::kms:*", "Action::*"):
+        assert not any(p.fullmatch(finding) for p in patterns), finding
