@@ -34,13 +34,13 @@ from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.kms import STRING_LIKE, kms_statement
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.datasets import DataFormat, Dataset
-from ml_data_platform.storage.layout import PartitionLayout
-from ml_data_platform.streaming.alarms import (
+from ml_data_platform.monitoring.alarms import (
     ALARM_PERIOD,
     SUSTAINED_ALARM_PERIODS,
     SUSTAINED_ALARM_WINDOW,
     notify,
 )
+from ml_data_platform.storage.layout import PartitionLayout
 from ml_data_platform.streaming.buffering import (
     partitioned_prefix,
     resolve_buffering,

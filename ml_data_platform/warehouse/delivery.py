@@ -22,7 +22,6 @@ from enum import Enum
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kinesisfirehose as firehose
@@ -39,6 +38,7 @@ from ml_data_platform.core.firehose import firehose_role
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
 from ml_data_platform.core.kms import kms_statement
 from ml_data_platform.core.removal import resolve_removal_policy
+from ml_data_platform.monitoring.alarms import ALARM_PERIOD, notify
 from ml_data_platform.storage.lifecycle import LifecycleRule
 from ml_data_platform.warehouse.ddl import RedshiftTable
 from ml_data_platform.warehouse.jsonpaths import JsonPathsFile
@@ -69,6 +69,10 @@ NO_ALARM_TOPIC_REASON = (
     "for the caller to wire to a notification channel (WarehouseStack always passes an "
     "encrypted SNS topic)."
 )
+ALARM_EVALUATION_PERIODS = 3
+ALARM_DATAPOINTS = 2
+"""The delivery alarms fire when ``ALARM_DATAPOINTS`` of the last ``ALARM_EVALUATION_PERIODS``
+periods breach."""
 ALARM_ACTION_RULES = (
     "HIPAA.Security-CloudWatchAlarmAction",
     "NIST.800.53.R5-CloudWatchAlarmAction",
@@ -300,11 +304,10 @@ class WarehouseDeliveryStream(Construct):
         acknowledge(self.delivery_stream, "AwsSolutions-KDF1", KDF1_REASON)
 
         self.success_alarm, self.freshness_alarm = self._alarms(freshness_alarm_seconds)
-        for alarm in (self.success_alarm, self.freshness_alarm):
-            if alarm_topic is not None:
-                alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
-                alarm.add_ok_action(cloudwatch_actions.SnsAction(alarm_topic))
-            else:
+        alarms = (self.success_alarm, self.freshness_alarm)
+        notify(alarms, alarm_topic)
+        if alarm_topic is None:
+            for alarm in alarms:
                 acknowledge(alarm, ALARM_ACTION_RULES, NO_ALARM_TOPIC_REASON)
 
     @property
@@ -317,7 +320,7 @@ class WarehouseDeliveryStream(Construct):
             metric_name=metric_name,
             dimensions_map={"DeliveryStreamName": self.delivery_stream.ref},
             statistic=statistic,
-            period=cdk.Duration.minutes(5),
+            period=ALARM_PERIOD,
         )
 
     def _alarms(self, freshness_seconds: int) -> tuple[cloudwatch.Alarm, cloudwatch.Alarm]:
@@ -331,8 +334,8 @@ class WarehouseDeliveryStream(Construct):
             metric=self.metric("DeliveryToRedshift.Success", "Minimum"),
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
+            evaluation_periods=ALARM_EVALUATION_PERIODS,
+            datapoints_to_alarm=ALARM_DATAPOINTS,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         freshness = cloudwatch.Alarm(
@@ -345,8 +348,8 @@ class WarehouseDeliveryStream(Construct):
             metric=self.metric("DeliveryToRedshift.DataFreshness", "Maximum"),
             threshold=freshness_seconds,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
+            evaluation_periods=ALARM_EVALUATION_PERIODS,
+            datapoints_to_alarm=ALARM_DATAPOINTS,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         return success, freshness

@@ -1,4 +1,4 @@
-"""Alarm settings shared by the streaming constructs (named once)."""
+"""Alarm settings shared by the streaming and warehouse constructs (named once)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_sns as sns
 
 ALARM_PERIOD = cdk.Duration.minutes(5)
-"""Period of every streaming alarm metric."""
+"""Period of every streaming and warehouse-delivery alarm metric."""
 SUSTAINED_ALARM_PERIODS = 3
 """Alarms on a sustained condition (throttling, failing puts) need this many breaching
 periods in a row: retries absorb bursts."""
