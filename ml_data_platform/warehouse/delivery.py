@@ -455,16 +455,9 @@ def _role_statements(
                 encryption_context={"aws:kinesis:arn": source_stream.stream_arn},
             )
         )
-    if endpoint.secret_key is not None:
-        statements.append(
-            kms_statement(
-                sid="DecryptWarehouseSecret",
-                actions=["kms:Decrypt"],
-                key=endpoint.secret_key,
-                service="secretsmanager",
-                stack=stack,
-            )
-        )
+    decrypt_secret = endpoint.secret_key_statement(sid="DecryptWarehouseSecret", stack=stack)
+    if decrypt_secret is not None:
+        statements.append(decrypt_secret)
     return statements
 
 
@@ -472,20 +465,12 @@ def _jsonpaths_statements(
     stack: cdk.Stack, jsonpaths: JsonPathsFile, staging_bucket: s3.IBucket
 ) -> list[iam.PolicyStatement]:
     """COPY reads the jsonpaths file with the delivery role's credentials."""
-    file_arn = jsonpaths.bucket.arn_for_objects(jsonpaths.key)
     statements = [
-        iam.PolicyStatement(sid="ReadJsonPathsFile", actions=["s3:GetObject"], resources=[file_arn])
-    ]
-    if jsonpaths.encryption_key is not None and jsonpaths.bucket is not staging_bucket:
-        statements.append(
-            kms_statement(
-                sid="DecryptJsonPathsFile",
-                actions=["kms:Decrypt"],
-                key=jsonpaths.encryption_key,
-                service="s3",
-                stack=stack,
-                # The bucket ARN with an S3 Bucket Key, else the object ARN.
-                encryption_context={"aws:s3:arn": [jsonpaths.bucket.bucket_arn, file_arn]},
-            )
+        iam.PolicyStatement(
+            sid="ReadJsonPathsFile", actions=["s3:GetObject"], resources=[jsonpaths.object_arn]
         )
+    ]
+    decrypt = jsonpaths.key_statement("kms:Decrypt", sid="DecryptJsonPathsFile", stack=stack)
+    if decrypt is not None and jsonpaths.bucket is not staging_bucket:
+        statements.append(decrypt)
     return statements

@@ -20,10 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
+from ml_data_platform.core.kms import kms_statement
 from ml_data_platform.warehouse.ddl import RedshiftTable
 
 JSONPATHS_PREFIX_ROOT = "warehouse-jsonpaths"
@@ -107,3 +110,23 @@ class JsonPathsFile:
     def uri(self) -> str:
         """``s3://<bucket>/<key>`` as COPY's ``JSON '<uri>'`` option takes it."""
         return f"s3://{self.bucket.bucket_name}/{self.key}"
+
+    @property
+    def object_arn(self) -> str:
+        return self.bucket.arn_for_objects(self.key)
+
+    def key_statement(
+        self, *actions: str, sid: str, stack: cdk.Stack
+    ) -> iam.PolicyStatement | None:
+        """``actions`` on ``encryption_key`` through S3 for this file only; None without a key."""
+        if self.encryption_key is None:
+            return None
+        return kms_statement(
+            sid=sid,
+            actions=actions,
+            key=self.encryption_key,
+            service="s3",
+            stack=stack,
+            # The bucket ARN with an S3 Bucket Key, else the object ARN.
+            encryption_context={"aws:s3:arn": [self.bucket.bucket_arn, self.object_arn]},
+        )

@@ -35,7 +35,6 @@ from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge, skip_checkov
 from ml_data_platform.core.inputs import Kind, optional_kind
-from ml_data_platform.core.kms import kms_statement
 from ml_data_platform.warehouse.ddl import RedshiftTable
 from ml_data_platform.warehouse.jsonpaths import JsonPaths, JsonPathsFile
 from ml_data_platform.warehouse.warehouse import Warehouse, WarehouseEndpoint
@@ -197,16 +196,9 @@ class RedshiftTableSetup(Construct):
                 resources=[self.log_group.log_group_arn],
             ),
         ]
-        if endpoint.secret_key is not None:
-            policy_statements.append(
-                kms_statement(
-                    sid="DecryptAdminSecret",
-                    actions=["kms:Decrypt"],
-                    key=endpoint.secret_key,
-                    service="secretsmanager",
-                    stack=stack,
-                )
-            )
+        decrypt_secret = endpoint.secret_key_statement(sid="DecryptAdminSecret", stack=stack)
+        if decrypt_secret is not None:
+            policy_statements.append(decrypt_secret)
         self.jsonpaths_file: JsonPathsFile | None = None
         jsonpaths_call = None
         if jsonpaths is not None:
@@ -278,22 +270,10 @@ def _put_object_call(file: JsonPathsFile, body: str) -> cr.AwsSdkCall:
 def _put_object_statements(stack: cdk.Stack, file: JsonPathsFile) -> list[iam.PolicyStatement]:
     statements = [
         iam.PolicyStatement(
-            sid="WriteJsonPathsFile",
-            actions=["s3:PutObject"],
-            resources=[file.bucket.arn_for_objects(file.key)],
+            sid="WriteJsonPathsFile", actions=["s3:PutObject"], resources=[file.object_arn]
         )
     ]
-    if file.encryption_key is not None:
-        statements.append(
-            kms_statement(
-                sid="EncryptJsonPathsFile",
-                actions=["kms:GenerateDataKey"],
-                key=file.encryption_key,
-                service="s3",
-                stack=stack,
-                encryption_context={
-                    "aws:s3:arn": [file.bucket.bucket_arn, file.bucket.arn_for_objects(file.key)]
-                },
-            )
-        )
+    encrypt = file.key_statement("kms:GenerateDataKey", sid="EncryptJsonPathsFile", stack=stack)
+    if encrypt is not None:
+        statements.append(encrypt)
     return statements

@@ -33,6 +33,7 @@ from constructs import Construct
 from ml_data_platform.compliance import acknowledge
 from ml_data_platform.compliance.rules import SECRETS_MANAGER_ROTATION
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
+from ml_data_platform.core.kms import kms_statement
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.storage.key import DataLakeKey
 from ml_data_platform.warehouse.ddl import validate_identifier
@@ -151,6 +152,19 @@ class WarehouseEndpoint:
     def supports_data_api(self) -> bool:
         """Whether table creation through the Redshift Data API is possible."""
         return bool(self.workgroup_name and self.workgroup_arn) or bool(self.cluster_identifier)
+
+    def secret_key_statement(self, *, sid: str, stack: cdk.Stack) -> iam.PolicyStatement | None:
+        """``kms:Decrypt`` on ``secret_key`` through Secrets Manager (to read ``secret``); None
+        when the secret uses the AWS managed key."""
+        if self.secret_key is None:
+            return None
+        return kms_statement(
+            sid=sid,
+            actions=["kms:Decrypt"],
+            key=self.secret_key,
+            service="secretsmanager",
+            stack=stack,
+        )
 
 
 def validate_base_capacity(rpus: int, region: str | None) -> int:

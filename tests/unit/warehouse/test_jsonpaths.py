@@ -5,6 +5,7 @@ import re
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from ml_data_platform.warehouse import (
@@ -81,3 +82,20 @@ def test_table_setup_needs_a_bucket_for_the_file_and_a_jsonpaths_object():
         RedshiftTableSetup(stack, "A", endpoint=endpoint, table=TABLE, jsonpaths=JsonPaths())
     with pytest.raises(TypeError, match=r"jsonpaths must be a JsonPaths, got dict"):
         RedshiftTableSetup(stack, "B", endpoint=endpoint, table=TABLE, jsonpaths={"ts": "$.t"})
+
+
+def test_jsonpaths_file_key_statement_is_scoped_to_the_file_through_s3():
+    stack = cdk.Stack(make_app(), "FileKey", env=TEST_ENV)
+    bucket = s3.Bucket.from_bucket_name(stack, "B", "acme-raw")
+    assert (
+        JsonPathsFile(bucket, "a/b.json").key_statement("kms:Decrypt", sid="D", stack=stack) is None
+    )
+    key = kms.Key(stack, "Key")
+    file = JsonPathsFile(bucket, "a/b.json", encryption_key=key)
+    statement = stack.resolve(
+        file.key_statement("kms:Decrypt", sid="D", stack=stack).to_statement_json()
+    )
+    assert statement["Sid"] == "D"
+    assert statement["Action"] == "kms:Decrypt"
+    context = statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"]
+    assert context == [stack.resolve(bucket.bucket_arn), stack.resolve(file.object_arn)]

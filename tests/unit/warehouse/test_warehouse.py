@@ -328,6 +328,15 @@ def test_bring_your_own_endpoint_validation():
         "jdbc:redshift://wg.111111111111.us-east-1.redshift-serverless.amazonaws.com:5439/dev"
     )
     assert not endpoint.supports_data_api
+    assert endpoint.secret_key_statement(sid="DecryptSecret", stack=stack) is None
+    keyed = WarehouseEndpoint(
+        host="h", database="dev", secret=secret, secret_key=kms.Key(stack, "SecretKey")
+    )
+    statement = stack.resolve(
+        keyed.secret_key_statement(sid="DecryptSecret", stack=stack).to_statement_json()
+    )
+    assert (statement["Sid"], statement["Action"]) == ("DecryptSecret", "kms:Decrypt")
+    assert list(statement["Condition"]["StringEquals"]) == ["kms:ViaService"]
     with pytest.raises(ValueError, match=r"WarehouseEndpoint.secret is required"):
         WarehouseEndpoint(host="h", database="dev", secret=None)
     with pytest.raises(TypeError, match=r"WarehouseEndpoint.secret must be an ISecret"):
