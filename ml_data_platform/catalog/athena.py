@@ -20,7 +20,12 @@ from constructs import Construct
 from ml_data_platform.catalog.data_catalog import READ_CATALOG_ACTIONS, DataCatalog
 from ml_data_platform.catalog.table import LakeTable
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
-from ml_data_platform.core.limits import ATHENA_MIN_BYTES_SCANNED_CUTOFF, MIB
+from ml_data_platform.core.limits import (
+    ATHENA_MIN_BYTES_SCANNED_CUTOFF,
+    ATHENA_WORKGROUP_DESCRIPTION_MAX_LENGTH,
+    ATHENA_WORKGROUP_NAME_MAX_LENGTH,
+    MIB,
+)
 from ml_data_platform.core.names import validate_key_prefix
 from ml_data_platform.storage.bucket import DataLakeBucket
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
@@ -29,9 +34,7 @@ DEFAULT_BYTES_SCANNED_CUTOFF = 10 * 1024 * MIB
 """10 GiB per query (about USD 0.05 at USD 5 per TB scanned)."""
 DEFAULT_RESULTS_EXPIRATION_DAYS = 7
 DEFAULT_RESULTS_PREFIX = "athena-results/"
-MAX_DESCRIPTION_LENGTH = 1024
-"""Longest workgroup description Athena accepts (CreateWorkGroup ``Description``)."""
-_WORKGROUP_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_WORKGROUP_NAME = re.compile(rf"^[A-Za-z0-9._-]{{1,{ATHENA_WORKGROUP_NAME_MAX_LENGTH}}}$")
 _QUERY_ACTIONS = [
     "athena:StartQueryExecution",
     "athena:StopQueryExecution",
@@ -118,21 +121,21 @@ class AthenaWorkgroup(Construct):
         require_int(results_expiration_days, "results_expiration_days", minimum=1)
         if not isinstance(description, str):
             raise TypeError(f"description must be a string, got {type(description).__name__}")
-        if len(description) > MAX_DESCRIPTION_LENGTH:
+        if len(description) > ATHENA_WORKGROUP_DESCRIPTION_MAX_LENGTH:
             raise ValueError(
                 f"description {description[:40]!r}... has {len(description)} characters; Athena "
-                f"accepts at most {MAX_DESCRIPTION_LENGTH}"
+                f"accepts at most {ATHENA_WORKGROUP_DESCRIPTION_MAX_LENGTH}"
             )
         self.results_prefix = validate_key_prefix(
             results_prefix, "results_prefix", allow_empty=False
         )
         self.workgroup_name = workgroup_name or cdk.Names.unique_resource_name(
-            self, max_length=128, separator="-"
+            self, max_length=ATHENA_WORKGROUP_NAME_MAX_LENGTH, separator="-"
         )
         if not _WORKGROUP_NAME.match(self.workgroup_name):
             raise ValueError(
-                f"workgroup_name {self.workgroup_name!r} must be 1–128 letters, digits, '.', "
-                "'_' or '-'"
+                f"workgroup_name {self.workgroup_name!r} must be "
+                f"1–{ATHENA_WORKGROUP_NAME_MAX_LENGTH} letters, digits, '.', '_' or '-'"
             )
         if results_bucket is None:
             self.results: DataLakeBucket | None = DataLakeBucket(

@@ -1,12 +1,16 @@
 """AWS service limits and sizes encoded by the constructs and the planner (named once).
 
 Sources:
-- Kinesis: https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
-- Firehose: https://docs.aws.amazon.com/firehose/latest/dev/limits.html and
-  https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html
+- Kinesis: https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html and
+  https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateStream.html (``StreamName``)
+- Firehose: https://docs.aws.amazon.com/firehose/latest/dev/limits.html,
+  https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html and
+  https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html
+  (``DeliveryStreamName``)
 - S3 lifecycle: https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
   and https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
 - Athena: https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html
+  and https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateWorkGroup.html
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ KINESIS_MIN_RETENTION_HOURS = 24
 KINESIS_MAX_RETENTION_HOURS = 8_760
 KINESIS_ON_DEMAND_INITIAL_WRITE_BYTES_PER_SECOND = 4 * MIB
 KINESIS_ON_DEMAND_MAX_WRITE_BYTES_PER_SECOND = 200 * MIB
+KINESIS_STREAM_NAME_MAX_LENGTH = 128
 
 # Amazon Data Firehose buffering hints.
 FIREHOSE_MIN_BUFFER_SIZE_MIB = 1
@@ -34,6 +39,7 @@ FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION = 64
 FIREHOSE_MAX_PREFIX_LENGTH = 512
 FIREHOSE_MAX_RETRY_DURATION_SECONDS = 7_200
 FIREHOSE_DEFAULT_ACTIVE_PARTITIONS = 500
+FIREHOSE_DELIVERY_STREAM_NAME_MAX_LENGTH = 64
 
 # S3 lifecycle: the number of days an object must be stored before moving to IA classes,
 # rules per bucket, and newest noncurrent versions a rule can keep (NewerNoncurrentVersions).
@@ -41,5 +47,8 @@ S3_MIN_DAYS_BEFORE_IA_TRANSITION = 30
 S3_MAX_LIFECYCLE_RULES = 1_000
 S3_MAX_NONCURRENT_VERSIONS_TO_RETAIN = 100
 
-# Athena workgroups: the smallest per-query data usage control (BytesScannedCutoffPerQuery).
+# Athena workgroups: the smallest per-query data usage control (BytesScannedCutoffPerQuery),
+# and the longest name and description (CreateWorkGroup).
 ATHENA_MIN_BYTES_SCANNED_CUTOFF = 10 * MIB
+ATHENA_WORKGROUP_NAME_MAX_LENGTH = 128
+ATHENA_WORKGROUP_DESCRIPTION_MAX_LENGTH = 1024

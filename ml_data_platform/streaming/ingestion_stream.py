@@ -20,7 +20,11 @@ from constructs import Construct
 from ml_data_platform.compliance import acknowledge
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int
 from ml_data_platform.core.kms import kms_conditions
-from ml_data_platform.core.limits import KINESIS_MAX_RETENTION_HOURS, KINESIS_MIN_RETENTION_HOURS
+from ml_data_platform.core.limits import (
+    KINESIS_MAX_RETENTION_HOURS,
+    KINESIS_MIN_RETENTION_HOURS,
+    KINESIS_STREAM_NAME_MAX_LENGTH,
+)
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.monitoring.alarms import (
     ALARM_PERIOD,
@@ -30,7 +34,7 @@ from ml_data_platform.monitoring.alarms import (
 )
 from ml_data_platform.planning.sizing import StreamMode, shards_for_throughput
 from ml_data_platform.storage.key import DataLakeKey
-from ml_data_platform.streaming.names import KINESIS_STREAM_NAME_MAX_LENGTH, validate_stream_name
+from ml_data_platform.streaming.names import validate_stream_name
 
 DEFAULT_ITERATOR_AGE_FRACTION = 0.5
 """Alarm when the oldest unread record is half as old as the retention period."""

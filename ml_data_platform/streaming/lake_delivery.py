@@ -32,6 +32,7 @@ from ml_data_platform.compliance.wildcards import flatten_reference
 from ml_data_platform.core.firehose import firehose_role
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.kms import STRING_LIKE, kms_statement
+from ml_data_platform.core.limits import FIREHOSE_DELIVERY_STREAM_NAME_MAX_LENGTH
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.datasets import DataFormat, Dataset
 from ml_data_platform.monitoring.alarms import (
@@ -53,10 +54,7 @@ from ml_data_platform.streaming.ingestion_stream import (
     IngestionStream,
     kinesis_key_conditions,
 )
-from ml_data_platform.streaming.names import (
-    FIREHOSE_DELIVERY_STREAM_NAME_MAX_LENGTH,
-    validate_stream_name,
-)
+from ml_data_platform.streaming.names import validate_stream_name
 
 _LOG_STREAM_ID = "S3Destination"
 """Construct id of the log stream the L2 destination adds to the log group."""

@@ -1,9 +1,9 @@
-"""Physical name rules of Kinesis data streams and Firehose delivery streams (synth-time).
+"""Physical name rule of Kinesis data streams and Firehose delivery streams (synth-time).
 
 Sources: https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateStream.html
-(``StreamName``: 1–128 characters, ``[a-zA-Z0-9_.-]+``) and
+(``StreamName``) and
 https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html
-(``DeliveryStreamName``: 1–64 characters, ``[a-zA-Z0-9_.-]+``).
+(``DeliveryStreamName``): ``[a-zA-Z0-9_.-]+``, up to a length in ``core.limits``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import re
 
 import aws_cdk as cdk
 
-KINESIS_STREAM_NAME_MAX_LENGTH = 128
-FIREHOSE_DELIVERY_STREAM_NAME_MAX_LENGTH = 64
 _STREAM_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
