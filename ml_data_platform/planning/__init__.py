@@ -19,9 +19,11 @@ from ml_data_platform.planning.profile import (
 )
 from ml_data_platform.planning.sizing import (
     Buffering,
+    PartitioningRecommendation,
     StreamMode,
     StreamRecommendation,
     recommend_buffering,
+    recommend_partitioning,
     recommend_stream_mode,
     shards_for_throughput,
 )
@@ -34,6 +36,7 @@ __all__ = [
     "DeliveryFormat",
     "LineItem",
     "MonthCost",
+    "PartitioningRecommendation",
     "Plan",
     "PriceTable",
     "StorageMonth",
@@ -47,6 +50,7 @@ __all__ = [
     "load_prices",
     "plan",
     "recommend_buffering",
+    "recommend_partitioning",
     "recommend_stream_mode",
     "shards_for_throughput",
 ]

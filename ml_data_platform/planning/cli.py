@@ -145,6 +145,11 @@ def render(result: Plan) -> str:
             + (", dynamic partitioning" if profile.dynamic_partitioning else ""),
             result.buffering.reason,
         ],
+        [
+            "partitioning",
+            f"{result.partitioning.granularity.name.lower()} (datasets[].granularity)",
+            result.partitioning.reason,
+        ],
         *(
             [
                 f"lifecycle {zone.value}",

@@ -15,8 +15,10 @@ from ml_data_platform.planning.prices import PriceTable, load_prices
 from ml_data_platform.planning.profile import WorkloadProfile, Zone
 from ml_data_platform.planning.sizing import (
     Buffering,
+    PartitioningRecommendation,
     StreamRecommendation,
     recommend_buffering,
+    recommend_partitioning,
     recommend_stream_mode,
 )
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset, Transition
@@ -46,6 +48,12 @@ class Plan:
     lifecycle_presets: Mapping[Zone, LifecyclePreset]
     costs: CostEstimate
     notes: tuple[str, ...] = ()
+
+    @property
+    def partitioning(self) -> PartitioningRecommendation:
+        """Time partitioning for the dataset (``datasets[].granularity`` in cdk.json)."""
+        profile = self.profile
+        return recommend_partitioning(profile.average_bytes_per_second / profile.compression_ratio)
 
     @property
     def delivery_format(self) -> DeliveryFormat:

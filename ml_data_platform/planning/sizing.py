@@ -23,7 +23,8 @@ from ml_data_platform.core.limits import (
     KINESIS_SHARD_WRITE_RECORDS_PER_SECOND,
     MIB,
 )
-from ml_data_platform.planning.prices import PriceTable, load_prices
+from ml_data_platform.planning.prices import SECONDS_PER_HOUR, PriceTable, load_prices
+from ml_data_platform.storage.layout import PartitionGranularity
 
 DEFAULT_HEADROOM = 0.25
 MAX_HEADROOM = 4.0
@@ -286,3 +287,38 @@ def recommend_buffering(
             f"objects ≈ {object_mib:,.1f} MiB, delivered by the interval"
         )
     return Buffering(size, interval, "; ".join([trigger, *notes]))
+
+
+HOURLY_PARTITION_MIN_BYTES = 128 * MIB
+"""An hour of data, as stored, at least this large gets hourly partitions. Athena prunes
+partitions by time: finer partitions only pay off when each holds enough data; below this an
+hourly partition holds a few small objects, and queries list many partitions for little data."""
+
+
+@dataclass(frozen=True)
+class PartitioningRecommendation:
+    """The time partitioning of a dataset's objects (``Dataset.granularity``).
+
+    Args:
+        granularity: ``PartitionGranularity.HOUR`` or ``DAY``.
+        reason: Why, with the data per hour that decided it.
+    """
+
+    granularity: PartitionGranularity
+    reason: str
+
+
+def recommend_partitioning(stored_bytes_per_second: float) -> PartitioningRecommendation:
+    """Hourly partitions when an hour of stored data reaches ``HOURLY_PARTITION_MIN_BYTES``,
+    else daily ones."""
+    require_positive(stored_bytes_per_second, "stored_bytes_per_second")
+    per_hour = stored_bytes_per_second * SECONDS_PER_HOUR
+    threshold = f"{HOURLY_PARTITION_MIN_BYTES / MIB:g} MiB"
+    if per_hour >= HOURLY_PARTITION_MIN_BYTES:
+        return PartitioningRecommendation(
+            PartitionGranularity.HOUR, f"{per_hour / MIB:,.0f} MiB/hour stored ≥ {threshold}"
+        )
+    return PartitioningRecommendation(
+        PartitionGranularity.DAY,
+        f"{per_hour / MIB:,.1f} MiB/hour stored < {threshold}: daily partitions",
+    )

@@ -35,6 +35,7 @@ def test_prints_settings_and_aligned_cost_tables(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "provisioned, 13 shards, 24 h" in out
     assert "128 MiB / 900 s, parquet" in out
+    assert "hour (datasets[].granularity)" in out  # 2,000 x 2,048 B/s: ~14 GiB an hour
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("month  GB-months"))
     assert lines[header].split()[:5] == ["month", "GB-months", "Kinesis", "Firehose", "Athena"]

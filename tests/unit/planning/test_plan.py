@@ -158,3 +158,12 @@ def test_context_round_trips_through_the_config_loader(profile, mode, shards, ra
     assert lifecycles[Zone.RAW] == raw
     for zone in (Zone.CURATED, Zone.ANALYTICS):
         assert lifecycles[zone] == Lifecycle.preset(result.lifecycle_presets[zone])
+
+
+def test_partitioning_follows_the_stored_volume_per_hour() -> None:
+    busy = plan(WorkloadProfile(5_000, 2_000, 2_048))
+    assert busy.partitioning.granularity.name == "HOUR"
+    # 10 events/s x 1,000 B = 36 MB an hour, 9 MB stored at compression 4: daily partitions
+    quiet = plan(WorkloadProfile(10, 10, 1_000, compression_ratio=4))
+    assert quiet.partitioning.reason == "8.6 MiB/hour stored < 128 MiB: daily partitions"
+    assert plan(WorkloadProfile(10, 10, 1_000)).partitioning.reason.startswith("34.3 MiB/hour")

@@ -7,14 +7,17 @@ import dataclasses
 import pytest
 
 from ml_data_platform.planning import (
+    PartitioningRecommendation,
     StreamMode,
     StreamRecommendation,
     load_prices,
     recommend_buffering,
+    recommend_partitioning,
     recommend_stream_mode,
     shards_for_throughput,
 )
 from ml_data_platform.planning.prices import PriceTable
+from ml_data_platform.storage import PartitionGranularity
 
 MIB = 1024 * 1024
 
@@ -240,3 +243,28 @@ def test_buffering_inputs_are_validated(rate: float, kwargs: dict, message: str)
     with pytest.raises(ValueError) as error:
         recommend_buffering(rate, parquet=False, dynamic_partitioning=False, **kwargs)
     assert str(error.value) == message
+
+
+# --- recommend_partitioning ------------------------------------------------------------------
+
+
+def test_hourly_partitions_from_128_mib_per_hour() -> None:
+    at_threshold = 128 * MIB / 3600  # 37,282.1 B/s
+    assert recommend_partitioning(at_threshold).granularity is PartitionGranularity.HOUR
+    assert recommend_partitioning(at_threshold * 0.99).granularity is PartitionGranularity.DAY
+
+
+def test_partitioning_reasons_give_the_data_per_hour() -> None:
+    # 2,000 events/s x 2,048 B = 4,096,000 B/s = 14,062.5 MiB per hour
+    assert recommend_partitioning(2_000 * 2_048) == PartitioningRecommendation(
+        PartitionGranularity.HOUR, "14,062 MiB/hour stored ≥ 128 MiB"
+    )
+    # 10 events/s x 1,000 B / compression 4 = 2,500 B/s = 8.58 MiB per hour
+    assert recommend_partitioning(2_500) == PartitioningRecommendation(
+        PartitionGranularity.DAY, "8.6 MiB/hour stored < 128 MiB: daily partitions"
+    )
+
+
+def test_partitioning_needs_a_positive_rate() -> None:
+    with pytest.raises(ValueError, match="stored_bytes_per_second"):
+        recommend_partitioning(0)
