@@ -123,7 +123,8 @@ class WarehouseDeliveryStream(Construct):
         compression: ``GZIP`` (COPY gets ``GZIP``) or ``UNCOMPRESSED``. Default: ``GZIP``.
         buffer_size_mib: 1–128. Default: 5. buffer_interval_seconds: 0–900. Default: 300.
         retry_seconds: How long Firehose retries a failed COPY (0–7,200). Default: 3,600.
-        backup_all: Also back up every source record to ``warehouse-backup/<table>/``.
+        backup_all: Also back up every source record to
+            ``warehouse-backup/<schema>/<table>/``.
             Default: True.
         alarm_topic: SNS topic for alarm actions. Default: none (alarms only).
         freshness_alarm_seconds: ``DeliveryToRedshift.DataFreshness`` threshold. Default: 1,800.
@@ -133,6 +134,8 @@ class WarehouseDeliveryStream(Construct):
     Attributes:
         delivery_stream: The ``CfnDeliveryStream``. role: Its role. log_group: Its log group.
         staging_prefix, backup_prefix: The S3 prefixes. success_alarm, freshness_alarm: Alarms.
+        policy: The role's managed policy. endpoint: The ``WarehouseEndpoint``. table: The
+        ``RedshiftTable``. copy_options: The COPY options string.
     """
 
     def __init__(

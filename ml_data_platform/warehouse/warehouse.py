@@ -222,6 +222,7 @@ class Warehouse(Construct):
         namespace, workgroup: The L1 resources. secret: The admin secret. key: The KMS key.
         security_group, vpc: Network. jdbc_url: ``jdbc:redshift://<endpoint>:5439/<database>``.
         endpoint: A ``WarehouseEndpoint`` for ``WarehouseDeliveryStream``.
+        database, admin_username, base_capacity, firehose_cidr: The validated settings.
     """
 
     def __init__(
