@@ -20,6 +20,7 @@ from constructs import Construct
 from ml_data_platform.catalog.data_catalog import READ_CATALOG_ACTIONS, DataCatalog
 from ml_data_platform.catalog.table import LakeTable
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
+from ml_data_platform.core.kms import same_key
 from ml_data_platform.core.limits import (
     ATHENA_MIN_BYTES_SCANNED_CUTOFF,
     ATHENA_WORKGROUP_DESCRIPTION_MAX_LENGTH,
@@ -262,21 +263,13 @@ def _check_given_results_bucket(
             "with results_bucket: set them on that bucket instead"
         )
     bucket_key = bucket.encryption_key
-    if bucket_key is not None and not _same_key(bucket_key, key):
+    if bucket_key is not None and not same_key(bucket_key, key):
         raise ValueError(
             f"results_bucket is encrypted with the key {bucket_key.node.path!r} but "
             f"encryption_key is {key.node.path!r}: Athena would write results with "
             "encryption_key, which a lake bucket denies (it accepts only its own key); pass "
             "the bucket's key as encryption_key"
         )
-
-
-def _same_key(a: kms.IKey, b: kms.IKey) -> bool:
-    """The same key object, or two imports of one literal key ARN."""
-    if a is b or a.node.path == b.node.path:
-        return True
-    arns = (a.key_arn, b.key_arn)
-    return not any(cdk.Token.is_unresolved(arn) for arn in arns) and arns[0] == arns[1]
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -66,3 +66,12 @@ def kms_statement(
             context_operator=context_operator,
         ),
     )
+
+
+def same_key(a: kms.IKey, b: kms.IKey) -> bool:
+    """Whether ``a`` and ``b`` are one key: the same construct (jsii may hand back a new proxy
+    for it, so by path, not identity), or two imports of one literal key ARN."""
+    if a is b or a.node.path == b.node.path:
+        return True
+    arns = (a.key_arn, b.key_arn)
+    return not any(cdk.Token.is_unresolved(arn) for arn in arns) and arns[0] == arns[1]

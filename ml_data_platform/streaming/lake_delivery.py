@@ -31,7 +31,7 @@ from ml_data_platform.compliance import acknowledge
 from ml_data_platform.compliance.wildcards import flatten_reference
 from ml_data_platform.core.firehose import firehose_role
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
-from ml_data_platform.core.kms import STRING_LIKE, kms_statement
+from ml_data_platform.core.kms import STRING_LIKE, kms_statement, same_key
 from ml_data_platform.core.limits import FIREHOSE_DELIVERY_STREAM_NAME_MAX_LENGTH
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.datasets import DataFormat, Dataset
@@ -443,7 +443,7 @@ def _resolve_bucket_key(bucket: s3.IBucket, encryption_key: kms.IKey | None) -> 
                 "(the lake writes SSE-KMS only)"
             )
         return bucket_key
-    if bucket_key is not None and encryption_key is not bucket_key:
+    if bucket_key is not None and not same_key(encryption_key, bucket_key):
         raise ValueError(
             f"encryption_key '{encryption_key.node.path}' is not the key of bucket "
             f"'{bucket.node.path}' ('{bucket_key.node.path}'): the bucket requires its own key "

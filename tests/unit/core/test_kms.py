@@ -3,7 +3,7 @@
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 
-from ml_data_platform.core.kms import STRING_LIKE, kms_conditions, kms_statement
+from ml_data_platform.core.kms import STRING_LIKE, kms_conditions, kms_statement, same_key
 from tests.conftest import TEST_ENV, make_app
 
 
@@ -63,3 +63,14 @@ def test_statement_names_the_key_actions_and_sid():
     assert rendered["Action"] == "kms:Decrypt"
     assert rendered["Resource"] == {"Fn::GetAtt": ["Key961B73FD", "Arn"]}
     assert list(rendered["Condition"]) == ["StringEquals"]
+
+
+def test_same_key_by_path_or_literal_arn_not_by_proxy_object():
+    stack = cdk.Stack(make_app(), "Keys")
+    arn = "arn:aws:kms:us-east-1:111111111111:key/abc"
+    first = kms.Key.from_key_arn(stack, "First", arn)
+    assert same_key(first, kms.Key.from_key_arn(stack, "Second", arn))  # one literal ARN
+    owned, other = kms.Key(stack, "Owned"), kms.Key(stack, "Other")
+    assert same_key(owned, owned)
+    assert not same_key(owned, other)  # two keys, unresolved ARNs
+    assert not same_key(first, kms.Key.from_key_arn(stack, "Third", arn.replace("abc", "def")))

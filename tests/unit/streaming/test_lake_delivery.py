@@ -13,7 +13,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
 from ml_data_platform.datasets import Column, DataFormat, Dataset
-from ml_data_platform.storage import DataLake, PartitionGranularity, PartitionLayout
+from ml_data_platform.storage import DataLake, DataLakeBucket, PartitionGranularity, PartitionLayout
 from ml_data_platform.streaming import BufferingHints, IngestionStream, LakeDeliveryStream
 from tests.conftest import TEST_ENV, make_app
 
@@ -628,6 +628,23 @@ def test_encryption_key_must_be_the_buckets_own_key():
         stack, "Same", source_stream=stream, bucket=bucket, dataset=CLICKS, encryption_key=key
     )
     assert delivery.key is key
+
+
+def test_an_imported_key_read_back_from_its_bucket_is_the_same_key():
+    """jsii hands back a new proxy for ``bucket.encryption_key``: compare keys, not objects."""
+    stack = cdk.Stack(make_app(), "Imported")
+    key = kms.Key.from_key_arn(stack, "OrgKey", "arn:aws:kms:us-east-1:111111111111:key/abc")
+    bucket = DataLakeBucket(stack, "Raw", encryption_key=key).bucket
+    stream = IngestionStream(stack, "Stream", encryption_key=key)
+    delivery = LakeDeliveryStream(
+        stack,
+        "Delivery",
+        source_stream=stream,
+        bucket=bucket,
+        dataset=CLICKS,
+        encryption_key=bucket.encryption_key,
+    )
+    assert delivery.key.key_arn == "arn:aws:kms:us-east-1:111111111111:key/abc"
 
 
 def test_the_construct_instead_of_its_bucket_is_a_type_error():
