@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import aws_cdk as cdk
+from constructs import IConstruct
 
 CONTEXT_KEY = "ml-data-platform"
 """The cdk.json context key that holds the platform's configuration."""
@@ -85,3 +86,18 @@ def validate_key_prefix(prefix: str, prop: str, *, allow_empty: bool = True) -> 
             "no '*' or '?'"
         )
     return prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+
+def stack_scoped_path(scope: IConstruct) -> str:
+    """``<stack name>/<path inside the stack>`` for naming ``scope``'s physical resources.
+
+    The stack name is unique in an account and region (the platform names stacks
+    ``<project>-<env>-<layer>``), so names built from it never collide across projects or
+    environments, whatever the stage ids. A nested stack's resources use their top-level
+    stack's name (a nested stack's own name is only known at deploy time).
+    """
+    stack = cdk.Stack.of(scope)
+    while stack.nested_stack_parent is not None:
+        stack = stack.nested_stack_parent
+    inside = scope.node.path.removeprefix(stack.node.path + "/")
+    return f"{stack.stack_name}/{inside}"

@@ -40,6 +40,8 @@ class WarehouseStack(cdk.Stack):
             lifecycle (a synth warning says so otherwise).
         table: The target table.
         base_capacity: Base RPUs. Default: 8.
+        namespace_name / workgroup_name: Physical names. Default: derived from the stack name
+            (see ``Warehouse``); pin them to keep a namespace deployed under other names.
         vpc: VPC for the workgroup. Default: a new one (see ``Warehouse``).
         create_table: Create the table at deploy time (Data API custom resource). Default: True.
             Set False on the local emulator path (custom resources cannot run there).
@@ -66,6 +68,8 @@ class WarehouseStack(cdk.Stack):
         data_lake: DataLake,
         table: RedshiftTable,
         base_capacity: int = 8,
+        namespace_name: str | None = None,
+        workgroup_name: str | None = None,
         vpc: ec2.IVpc | None = None,
         create_table: bool = True,
         jsonpaths: JsonPaths | None = None,
@@ -91,6 +95,8 @@ class WarehouseStack(cdk.Stack):
             encryption_key=data_lake.key,
             vpc=vpc,
             base_capacity=base_capacity,
+            namespace_name=namespace_name,
+            workgroup_name=workgroup_name,
             removal_policy=removal_policy,
         )
         self.table_setup = (

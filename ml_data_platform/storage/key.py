@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from ml_data_platform.core.names import stack_scoped_path
 from ml_data_platform.core.removal import resolve_removal_policy
 
 DEFAULT_PENDING_WINDOW_DAYS = 30
@@ -126,12 +127,9 @@ def _default_alias(scope: Construct) -> str:
     stacks use their top-level stack's name and the path inside it. Beyond the KMS limit, the
     name is cut and a hash of the whole name keeps it unique.
     """
-    stack = cdk.Stack.of(scope)
-    while stack.nested_stack_parent is not None:
-        stack = stack.nested_stack_parent
-    inside = scope.node.path.removeprefix(stack.node.path + "/")
+    stack_name, inside = stack_scoped_path(scope).split("/", 1)
     path = "-".join(part for part in inside.split("/") if part)
-    name = f"{DEFAULT_ALIAS_ROOT}/{stack.stack_name}/{path}".lower()
+    name = f"{DEFAULT_ALIAS_ROOT}/{stack_name}/{path}".lower()
     name = re.sub(r"[^a-z0-9/_-]", "-", name)
     if len(name) <= MAX_ALIAS_NAME_LENGTH:
         return name

@@ -34,6 +34,7 @@ from ml_data_platform.compliance import acknowledge
 from ml_data_platform.compliance.rules import SECRETS_MANAGER_ROTATION
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
 from ml_data_platform.core.kms import kms_statement
+from ml_data_platform.core.names import stack_scoped_path
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.storage.key import DataLakeKey
 from ml_data_platform.warehouse.ddl import validate_identifier
@@ -467,10 +468,8 @@ def _resource_name(name: str | None, scope: Construct, prop: str) -> str:
     or environments in one account and region apart, which the construct path alone does not.
     A default longer than 64 characters is cut and ends in a hash of the full name."""
     if name is None:
-        stack = cdk.Stack.of(scope)
-        relative = scope.node.path[len(stack.node.path) :]
         suffix = "-wg" if prop == "workgroup_name" else ""
-        name = _physical_name(f"{stack.stack_name}/{relative}", MAX_RESOURCE_NAME - len(suffix))
+        name = _physical_name(stack_scoped_path(scope), MAX_RESOURCE_NAME - len(suffix))
         name += suffix
     if not isinstance(name, str) or not _RESOURCE_NAME.match(name):
         raise ValueError(

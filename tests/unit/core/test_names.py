@@ -2,10 +2,12 @@
 
 import re
 
+import aws_cdk as cdk
 import pytest
 
 from ml_data_platform.core.names import (
     glue_name,
+    stack_scoped_path,
     validate_bucket_name,
     validate_glue_name,
     validate_key_prefix,
@@ -57,3 +59,13 @@ def test_glue_names_and_slugs():
         validate_glue_name("Events", "table")
     with pytest.raises(ValueError, match=r"zone name 'Raw' must be 1–31 lowercase letters"):
         validate_slug("Raw", "zone name")
+
+
+def test_stack_scoped_paths_use_the_top_level_stack_name():
+    app = cdk.App()
+    stage = cdk.Stage(app, "Prod")
+    stack = cdk.Stack(stage, "Storage", stack_name="mldp-prod-storage")
+    layer = cdk.NestedStack(stack, "Layer")
+    assert stack_scoped_path(layer) == "mldp-prod-storage/Layer"
+    construct = cdk.CfnResource(layer, "Thing", type="AWS::SNS::Topic")
+    assert stack_scoped_path(construct) == "mldp-prod-storage/Layer/Thing"

@@ -102,6 +102,17 @@ def test_prod_warehouse_ids_are_pinned(platform):
         assert logical_ids(template, resource_type) == ids, resource_type
 
 
+def test_prod_warehouse_physical_names_are_pinned(platform):
+    """NamespaceName and WorkgroupName are create-only: changing them replaces the warehouse
+    (a new, empty namespace; the retained one orphaned). Change them only with a migration."""
+    template = layers(platform[0]["Prod"])["warehouse"]
+    (namespace,) = resources_of_type(template, "AWS::RedshiftServerless::Namespace").values()
+    (workgroup,) = resources_of_type(template, "AWS::RedshiftServerless::Workgroup").values()
+    assert namespace["Properties"]["NamespaceName"] == "mldp-prod-warehouse-warehouse"
+    assert workgroup["Properties"]["WorkgroupName"] == "mldp-prod-warehouse-warehouse-wg"
+    assert workgroup["Properties"]["NamespaceName"] == "mldp-prod-warehouse-warehouse"
+
+
 def test_stack_names_termination_protection_and_tags(platform):
     stages, _ = platform
     dev, prod = stages["Dev"].platform, stages["Prod"].platform

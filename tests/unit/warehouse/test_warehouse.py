@@ -262,6 +262,13 @@ def test_default_names_include_the_stack_name_so_projects_do_not_collide():
     }
 
 
+def test_a_nested_stacks_warehouse_is_named_after_its_top_level_stack():
+    parent = cdk.Stack(make_app(), "Parent", stack_name="mldp-prod-parent", env=TEST_ENV)
+    warehouse = Warehouse(cdk.NestedStack(parent, "Layer"), "Warehouse")
+    assert warehouse.namespace.namespace_name == "mldp-prod-parent-layer-warehouse"
+    assert warehouse.workgroup.workgroup_name == "mldp-prod-parent-layer-warehouse-wg"
+
+
 def test_long_default_names_are_cut_to_64_characters_with_a_hash():
     app = make_app()
     long_name = "a-very-long-project-name-for-the-platform-prod-warehouse"
