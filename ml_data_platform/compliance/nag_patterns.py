@@ -24,7 +24,7 @@ from ml_data_platform.compliance.wildcards import flatten_reference
 # How cdk-nag renders an ARN's partition, region and account: the pseudo parameters
 # (env-agnostic stacks) or the literal values (stacks whose environment is known).
 _PARTITION = r"(?:<AWS::Partition>|aws[a-z-]*)"
-_REGION = r"(?:<AWS::Region>|[a-z]{2}(?:-[a-z]+)+-\d)"
+_REGION = r"(?:<AWS::Region>|[a-z]{2,4}(?:-[a-z]+)+-\d)"
 ACCOUNT_PATTERN = r"(?:<AWS::AccountId>|\d{12})"
 
 # The wildcard actions of CDK's bucket and key grants (``grantRead``/``grantReadWrite`` on an

@@ -52,3 +52,7 @@ S3_MAX_NONCURRENT_VERSIONS_TO_RETAIN = 100
 ATHENA_MIN_BYTES_SCANNED_CUTOFF = 10 * MIB
 ATHENA_WORKGROUP_NAME_MAX_LENGTH = 128
 ATHENA_WORKGROUP_DESCRIPTION_MAX_LENGTH = 1024
+
+# Redshift Data API: the largest SQL text of one statement (ExecuteStatement's Sql, each of
+# BatchExecuteStatement's Sqls): "Cannot process query string larger than 100kB".
+REDSHIFT_DATA_API_MAX_SQL_BYTES = 100_000

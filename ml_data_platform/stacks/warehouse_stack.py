@@ -13,7 +13,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
-from ml_data_platform.storage import RAW, DataLake
+from ml_data_platform.storage import RAW, DataLake, Lifecycle
 from ml_data_platform.warehouse import (
     CopyFormat,
     JsonPaths,
@@ -88,6 +88,8 @@ class WarehouseStack(cdk.Stack):
                 "jsonpaths needs create_table=True: the table setup writes the jsonpaths file"
             )
         raw = data_lake.zone(RAW)
+        if jsonpaths is not None:
+            _check_jsonpaths_kept(raw.lifecycle, JsonPaths.object_key(table))
         raw_bucket = self._local_bucket(raw.bucket, data_lake.key)
         self.warehouse = Warehouse(
             self,
@@ -163,4 +165,17 @@ class WarehouseStack(cdk.Stack):
             "RawZoneBucket",
             bucket_arn=producer.export_value(bucket.bucket_arn),
             encryption_key=key,
+        )
+
+
+def _check_jsonpaths_kept(lifecycle: Lifecycle, key: str) -> None:
+    """The jsonpaths file is written once; a raw-zone expiration would delete it, and every
+    COPY after that would fail."""
+    days = lifecycle.expiration_days(key)
+    if days is not None:
+        raise ValueError(
+            f"jsonpaths: the raw zone's lifecycle expires '{key}' after {days} days, after which "
+            "every COPY would fail; keep the raw zone's data (no expiration covering "
+            "'warehouse-jsonpaths/'), or write the file elsewhere with RedshiftTableSetup "
+            "(jsonpaths_bucket)"
         )

@@ -35,6 +35,7 @@ from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge, skip_checkov
 from ml_data_platform.core.inputs import Kind, optional_kind
+from ml_data_platform.core.limits import REDSHIFT_DATA_API_MAX_SQL_BYTES
 from ml_data_platform.warehouse.ddl import RedshiftTable
 from ml_data_platform.warehouse.jsonpaths import JsonPaths, JsonPathsFile
 from ml_data_platform.warehouse.warehouse import Warehouse, WarehouseEndpoint
@@ -142,6 +143,7 @@ class RedshiftTableSetup(Construct):
             )
         stack = cdk.Stack.of(self)
         statements = table.setup_statements()
+        _check_statement_sizes(statements, table)
         target: dict[str, str] = {
             "Database": endpoint.database,
             "SecretArn": endpoint.secret.secret_arn,
@@ -277,3 +279,15 @@ def _put_object_statements(stack: cdk.Stack, file: JsonPathsFile) -> list[iam.Po
     if encrypt is not None:
         statements.append(encrypt)
     return statements
+
+
+def _check_statement_sizes(statements: list[str], table: RedshiftTable) -> None:
+    """The Data API rejects a statement over ``REDSHIFT_DATA_API_MAX_SQL_BYTES``: fail now."""
+    largest = max(len(statement.encode()) for statement in statements)
+    if largest > REDSHIFT_DATA_API_MAX_SQL_BYTES:
+        raise ValueError(
+            f"table {table.qualified_name}: with {len(table.columns)} columns its setup SQL has a "
+            f"statement of {largest:,} bytes, over the Redshift Data API's "
+            f"{REDSHIFT_DATA_API_MAX_SQL_BYTES:,}: create the table yourself (create_table=False) "
+            "or split it"
+        )

@@ -69,6 +69,10 @@ def test_glue_and_service_arn_patterns_take_pseudo_or_literal_environments():
     assert tables.fullmatch("Resource::arn:aws:glue:eu-west-1:111111111111:table/mldp_raw/*")
     assert not tables.fullmatch("Resource::arn:aws:glue:eu-west-1:111111111111:table/mldp_raw2/*")
     assert not tables.fullmatch("Resource::arn:aws:glue:eu-west-1:111111111111:table/*")
+    # every region aws-cdk-lib knows, e.g. the European Sovereign Cloud's eusc-de-east-1
+    assert tables.fullmatch(
+        "Resource::arn:aws-eusc:glue:eusc-de-east-1:111111111111:table/mldp_raw/*"
+    )
     logs = re.compile(arn_pattern("logs", r"log-group:/aws-glue/crawlers\*"))
     assert logs.fullmatch(
         "Resource::arn:aws-us-gov:logs:us-gov-west-1:111111111111:log-group:/aws-glue/crawlers*"

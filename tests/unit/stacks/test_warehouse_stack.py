@@ -9,7 +9,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from ml_data_platform.stacks.storage_stack import StorageStack
 from ml_data_platform.stacks.warehouse_stack import WarehouseStack
-from ml_data_platform.storage import DEFAULT_ZONES, RAW, DataLakeZone
+from ml_data_platform.storage import DEFAULT_ZONES, RAW, DataLakeZone, Lifecycle, LifecyclePreset
 from ml_data_platform.warehouse import (
     JsonPaths,
     RedshiftColumn,
@@ -251,3 +251,26 @@ def test_jsonpaths_are_written_to_the_raw_zone_and_used_by_copy_nag_clean():
 def test_jsonpaths_need_the_table_setup():
     with pytest.raises(ValueError, match=r"jsonpaths needs create_table=True"):
         build(make_app(), create_table=False, jsonpaths=JsonPaths())
+
+
+def test_jsonpaths_refused_when_the_raw_zone_would_expire_the_file():
+    expiring = tuple(
+        DataLakeZone(
+            zone.name,
+            Lifecycle.preset(LifecyclePreset.ARCHIVE, expire_after_days=400).with_rules(
+                warehouse_staging_rule()
+            ),
+            False,
+        )
+        if zone.name == RAW
+        else zone
+        for zone in DEFAULT_ZONES
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"jsonpaths: the raw zone's lifecycle expires "
+        r"'warehouse-jsonpaths/public/clickstream_events.json' after 400 days",
+    ):
+        build(make_app(), zones=expiring, jsonpaths=JsonPaths())
+    stack = build(make_app(), zones=expiring)  # without jsonpaths the expiration is fine
+    assert stack.table_setup.jsonpaths_file is None

@@ -99,3 +99,25 @@ def test_jsonpaths_file_key_statement_is_scoped_to_the_file_through_s3():
     assert statement["Action"] == "kms:Decrypt"
     context = statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"]
     assert context == [stack.resolve(bucket.bucket_arn), stack.resolve(file.object_arn)]
+
+
+def test_a_table_too_wide_for_one_data_api_statement_fails_at_synth():
+    from tests.unit.warehouse.test_delivery import inputs
+
+    stack = cdk.Stack(make_app(), "Wide", env=TEST_ENV)
+    endpoint = inputs(stack)["warehouse"]
+    wide = RedshiftTable(
+        "wide",
+        [
+            RedshiftColumn(f"column_number_{i:04d}_with_long_name", "varchar(64)")
+            for i in range(400)
+        ],
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"table public.wide: with 400 columns its setup SQL has a statement of 113,724 "
+        r"bytes, over the Redshift Data API's 100,000",
+    ):
+        RedshiftTableSetup(stack, "Setup", endpoint=endpoint, table=wide)
+    narrow = RedshiftTable("narrow", wide.columns[:300])
+    assert RedshiftTableSetup(stack, "Ok", endpoint=endpoint, table=narrow).statement_id
