@@ -19,7 +19,13 @@ from constructs import Construct
 
 from ml_data_platform.catalog.data_catalog import READ_CATALOG_ACTIONS, DataCatalog
 from ml_data_platform.catalog.table import LakeTable
-from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
+from ml_data_platform.core.inputs import (
+    Kind,
+    optional_kind,
+    reject_string,
+    require_int,
+    require_kind,
+)
 from ml_data_platform.core.kms import same_key
 from ml_data_platform.core.limits import (
     ATHENA_MIN_BYTES_SCANNED_CUTOFF,
@@ -207,8 +213,7 @@ class AthenaWorkgroup(Construct):
         require_kind(role, Kind.ROLE, "role")
         if not isinstance(catalog, DataCatalog):
             raise TypeError(f"catalog must be a DataCatalog, got {type(catalog).__name__}")
-        if isinstance(zones, str):
-            raise TypeError(f"zones must be a sequence of zone names, got the string {zones!r}")
+        reject_string(zones, "zones", "zone names")
         for table in tables:
             if not isinstance(table, LakeTable):
                 raise TypeError(f"tables must be LakeTable objects, got {type(table).__name__}")

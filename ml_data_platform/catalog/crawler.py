@@ -25,7 +25,7 @@ from ml_data_platform.compliance.nag_patterns import (
     glue_tables_pattern,
 )
 from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
-from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
+from ml_data_platform.core.inputs import Kind, optional_kind, reject_string, require_kind
 from ml_data_platform.core.names import validate_key_prefix
 
 DEFAULT_SCHEDULE = "cron(0 2 * * ? *)"
@@ -196,12 +196,8 @@ class LakeCrawler(Construct):
         self.schedule = validate_glue_cron(schedule) if schedule is not None else None
         bucket = catalog.bucket(zone)
         database_name = catalog.database_name(zone)
-        for prop, value, what in (
-            ("prefixes", prefixes, "key prefixes"),
-            ("exclusions", exclusions, "glob patterns"),
-        ):
-            if isinstance(value, str):
-                raise TypeError(f"{prop} must be a sequence of {what}, got the string {value!r}")
+        reject_string(prefixes, "prefixes", "key prefixes")
+        reject_string(exclusions, "exclusions", "glob patterns")
         for pattern in exclusions:
             if not isinstance(pattern, str):
                 raise TypeError(f"exclusions must be glob strings, got {pattern!r}")

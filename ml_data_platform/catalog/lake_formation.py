@@ -19,7 +19,7 @@ from ml_data_platform.catalog.data_catalog import DataCatalog, camel
 from ml_data_platform.compliance import acknowledge
 from ml_data_platform.compliance.nag_patterns import bucket_objects_pattern
 from ml_data_platform.compliance.wildcards import IAM5, acknowledge_policy_wildcards
-from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
+from ml_data_platform.core.inputs import Kind, optional_kind, reject_string, require_kind
 from ml_data_platform.core.names import validate_glue_name
 
 GET_DATA_ACCESS = "lakeformation:GetDataAccess"
@@ -75,8 +75,7 @@ class LakeFormationAccess(Construct):
             raise TypeError(f"catalog must be a DataCatalog, got {type(catalog).__name__}")
         optional_kind(registration_role, Kind.ROLE, "registration_role")
         self.catalog = catalog
-        if isinstance(zones, str):
-            raise TypeError(f"zones must be a sequence of zone names, got the string {zones!r}")
+        reject_string(zones, "zones", "zone names")
         zone_names = list(zones) if zones is not None else catalog.zones
         if not zone_names:
             raise ValueError("zones must name at least one zone (None: every zone of the catalog)")
@@ -157,8 +156,7 @@ class LakeFormationAccess(Construct):
                 "database_permissions and table_permissions are both empty: grant would "
                 "create nothing"
             )
-        if isinstance(tables, str):
-            raise TypeError(f"tables must be a sequence of table names, got the string {tables!r}")
+        reject_string(tables, "tables", "table names")
         if tables is not None:
             if not tables:
                 raise ValueError(

@@ -17,7 +17,7 @@ from ml_data_platform.compliance.nag_patterns import (
 )
 from ml_data_platform.compliance.rules import IAM_NO_INLINE_POLICY
 from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
-from ml_data_platform.core.inputs import Kind, optional_kind
+from ml_data_platform.core.inputs import Kind, optional_kind, reject_string
 from ml_data_platform.storage import DataLake
 
 
@@ -62,10 +62,7 @@ class MlConsumer(Construct):
                     f"MlConsumer.{prop} must be {label}, got {type(value).__name__}: {value!r:.80}"
                 )
         optional_kind(role, Kind.ROLE, "role")
-        if isinstance(zones, str):
-            raise TypeError(
-                f"MlConsumer.zones must be a sequence of zone names, got the string {zones!r}"
-            )
+        reject_string(zones, "MlConsumer.zones", "zone names")
         readable = list(zones) if zones is not None else data_lake.ml_readable_zones
         if not readable:
             raise ValueError(

@@ -46,6 +46,13 @@ def optional_kind(value: T | None, kind: Kind, prop: str) -> T | None:
     return None if value is None else require_kind(value, kind, prop)
 
 
+def reject_string(value: Any, prop: str, items: str) -> None:
+    """Raise ``TypeError`` if ``value`` is a string where a sequence of ``items`` belongs (a
+    string is a sequence too: it would be read character by character)."""
+    if isinstance(value, str):
+        raise TypeError(f"{prop} must be a sequence of {items}, got the string {value!r}")
+
+
 def require_int(
     value: Any, prop: str, *, minimum: int | None = None, maximum: int | None = None
 ) -> int:

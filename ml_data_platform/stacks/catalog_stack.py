@@ -22,6 +22,7 @@ from ml_data_platform.catalog import (
     LakeTable,
 )
 from ml_data_platform.catalog.data_catalog import camel
+from ml_data_platform.core.inputs import reject_string
 from ml_data_platform.datasets import Dataset, datasets_by_name
 from ml_data_platform.storage import ANALYTICS, CURATED, RAW, DataLake
 
@@ -76,8 +77,7 @@ class CatalogStack(cdk.Stack):
         super().__init__(scope, construct_id, **stack_kwargs)
         if not isinstance(data_lake, DataLake):
             raise TypeError(f"data_lake must be a DataLake, got {type(data_lake).__name__}")
-        if isinstance(crawler_zones, str):
-            raise TypeError(f"crawler_zones must be a sequence of zones, got {crawler_zones!r}")
+        reject_string(crawler_zones, "crawler_zones", "zones")
         for dataset in datasets:
             if not isinstance(dataset, Dataset):
                 raise TypeError(f"datasets must be Dataset objects, got {type(dataset).__name__}")
