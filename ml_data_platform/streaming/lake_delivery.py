@@ -29,7 +29,7 @@ from constructs import Construct, IValidation
 
 from ml_data_platform.compliance import acknowledge
 from ml_data_platform.compliance.wildcards import flatten_reference
-from ml_data_platform.core.firehose import firehose_role
+from ml_data_platform.core.firehose import firehose_role, put_log_events_statement
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.kms import STRING_LIKE, kms_statement, same_key
 from ml_data_platform.core.limits import FIREHOSE_DELIVERY_STREAM_NAME_MAX_LENGTH
@@ -387,19 +387,10 @@ class LakeDeliveryStream(Construct):
                 encryption_context={"aws:s3:arn": [bucket.bucket_arn, *object_arns]},
                 context_operator=STRING_LIKE,
             ),
-            iam.PolicyStatement(
+            put_log_events_statement(
                 sid="WriteDeliveryErrorLog",
-                actions=["logs:PutLogEvents"],
-                resources=[
-                    stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name=(
-                            f"{self.log_group.log_group_name}:log-stream:{self.log_stream_name}"
-                        ),
-                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
+                log_group=self.log_group,
+                stream_names=[self.log_stream_name],
             ),
         ]
         if self.source_key is not None:

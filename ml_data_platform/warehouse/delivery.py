@@ -34,7 +34,7 @@ from constructs import Construct
 from ml_data_platform.compliance import acknowledge
 from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
 from ml_data_platform.core import limits
-from ml_data_platform.core.firehose import firehose_role
+from ml_data_platform.core.firehose import firehose_role, put_log_events_statement
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
 from ml_data_platform.core.kms import kms_statement
 from ml_data_platform.core.removal import resolve_removal_policy
@@ -431,18 +431,8 @@ def _role_statements(
             actions=["secretsmanager:GetSecretValue"],
             resources=[endpoint.secret.secret_arn],
         ),
-        iam.PolicyStatement(
-            sid="WriteDeliveryLogs",
-            actions=["logs:PutLogEvents"],
-            resources=[
-                stack.format_arn(
-                    service="logs",
-                    resource="log-group",
-                    resource_name=f"{log_group.log_group_name}:log-stream:{name}",
-                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                )
-                for name in log_streams
-            ],
+        put_log_events_statement(
+            sid="WriteDeliveryLogs", log_group=log_group, stream_names=log_streams
         ),
     ]
     if jsonpaths is not None:
