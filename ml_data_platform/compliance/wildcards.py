@@ -25,18 +25,25 @@ IAM5 = "AwsSolutions-IAM5"
 
 
 def acknowledge_policy_wildcards(
-    policy: IConstruct, reason: str, *, patterns: Sequence[str] | None = None
+    policy: IConstruct,
+    reason: str,
+    *,
+    patterns: Sequence[str] | None = None,
+    resources: Sequence[str] | None = None,
 ) -> None:
     """Acknowledge the IAM5 findings of ``policy`` (an ``iam.Policy``/``ManagedPolicy`` or its
     ``CfnPolicy``/``CfnManagedPolicy``) with ``reason``, once its document is final.
 
     ``patterns``: regular expressions over ``Action::<action>``/``Resource::<flattened ARN>``;
-    only findings that fully match one are acknowledged. Default: every finding except full
-    wildcards.
+    only findings that fully match one are acknowledged. ``resources``: only the findings of
+    exactly these resource ARNs (tokens allowed: they are compared as they finally render).
+    Default: every finding except full wildcards.
     """
     cfn_policy = policy if isinstance(policy, cdk.CfnResource) else policy.node.default_child
     compiled = None if patterns is None else [re.compile(p) for p in patterns]
-    cfn_policy.node.add_validation(_AcknowledgeWildcards(policy, cfn_policy, reason, compiled))
+    cfn_policy.node.add_validation(
+        _AcknowledgeWildcards(policy, cfn_policy, reason, compiled, resources)
+    )
 
 
 @jsii.implements(IValidation)
@@ -47,17 +54,22 @@ class _AcknowledgeWildcards:
         cfn_policy: cdk.CfnResource,
         reason: str,
         patterns: list[re.Pattern] | None,
+        resources: Sequence[str] | None,
     ) -> None:
         self._target = target
         self._policy = cfn_policy
         self._reason = reason
         self._patterns = patterns
+        self._resources = resources
 
     def validate(self) -> list[str]:
-        document = cdk.Stack.of(self._policy).resolve(self._policy.policy_document)
-        findings = wildcard_findings(document)
+        stack = cdk.Stack.of(self._policy)
+        findings = wildcard_findings(stack.resolve(self._policy.policy_document))
         if self._patterns is not None:
             findings = [f for f in findings if any(p.fullmatch(f) for p in self._patterns)]
+        if self._resources is not None:
+            exact = {f"Resource::{flatten_reference(stack.resolve(r))}" for r in self._resources}
+            findings = [f for f in findings if f in exact]
         broad = [
             f
             for f in findings

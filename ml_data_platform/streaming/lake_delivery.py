@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
@@ -25,10 +24,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from constructs import Construct, IValidation
+from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge
-from ml_data_platform.compliance.wildcards import flatten_reference
+from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
 from ml_data_platform.core.firehose import firehose_role, put_log_events_statement
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.kms import STRING_LIKE, kms_statement, same_key
@@ -303,7 +302,8 @@ class LakeDeliveryStream(Construct):
         # Firehose checks the role's permissions when the delivery stream is created.
         self.delivery_stream.node.add_dependency(self.policy)
         acknowledge(self.delivery_stream, "AwsSolutions-KDF1", KDF1_REASON)
-        self.policy.node.add_validation(_AcknowledgeObjectWildcards(self.policy, object_arns))
+        # Exactly the delivery prefixes' object ARNs; any other wildcard stays a finding.
+        acknowledge_policy_wildcards(self.policy, IAM5_REASON, resources=object_arns)
 
         freshness = _freshness_threshold(freshness_alarm_threshold, self.buffering.interval_seconds)
         self.alarms: dict[str, cloudwatch.Alarm] = {
@@ -518,33 +518,3 @@ def _glue_table_arns(stack: cdk.Stack, table: glue.CfnTable) -> list[str]:
             resource="table", resource_name=f"{table.database_name}/{table.ref}", **common
         ),
     ]
-
-
-@jsii.implements(IValidation)
-class _AcknowledgeObjectWildcards:
-    """Acknowledge AwsSolutions-IAM5 for exactly the object ARNs of the delivery prefixes.
-
-    cdk-nag 3 reports one IAM5 finding per wildcard resource, named after the resource as
-    rendered in the template (``AwsSolutions-IAM5[Resource::<Bucket.Arn>/clicks/*]``). A
-    cross-stack bucket renders as an import only once references are resolved, so the ids
-    are computed in a validation hook (after prepare, before the nag plugins run). Any other
-    wildcard in the policy stays a finding.
-    """
-
-    def __init__(self, policy: iam.ManagedPolicy, object_arns: list[str]) -> None:
-        self._policy = policy
-        self._object_arns = object_arns
-        self._done = False
-
-    def validate(self) -> list[str]:
-        if not self._done:
-            stack = cdk.Stack.of(self._policy)
-            findings = sorted(
-                {
-                    f"AwsSolutions-IAM5[Resource::{flatten_reference(stack.resolve(arn))}]"
-                    for arn in self._object_arns
-                }
-            )
-            acknowledge(self._policy, findings, IAM5_REASON)
-            self._done = True
-        return []
