@@ -16,6 +16,7 @@ from ml_data_platform.compliance import NagPack, acknowledge, enable_compliance_
 from ml_data_platform.config import ConfigError, EnvironmentSettings, settings_from_context
 from ml_data_platform.consumers import MlConsumer
 from ml_data_platform.datasets import Column, DataFormat, Dataset
+from ml_data_platform.events import ObjectCreatedPipelineTrigger, RestoreCompletedNotification
 from ml_data_platform.monitoring import AlarmTopic
 from ml_data_platform.planning.sizing import StreamMode, shards_for_throughput
 from ml_data_platform.stacks import (
@@ -92,6 +93,7 @@ __all__ = [
     "MlDataPlatform",
     "MlDataPlatformStage",
     "NagPack",
+    "ObjectCreatedPipelineTrigger",
     "PartitionGranularity",
     "PartitionLayout",
     "PipelineStack",
@@ -99,6 +101,7 @@ __all__ = [
     "RedshiftColumn",
     "RedshiftTable",
     "RedshiftType",
+    "RestoreCompletedNotification",
     "StorageClass",
     "StorageStack",
     "StreamMode",

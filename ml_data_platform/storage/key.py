@@ -35,9 +35,10 @@ class DataLakeKey(Construct):
 
     The key policy keeps the account-root statement (so IAM policies, such as the ones the
     ``grant_*`` methods write, control use by S3, Kinesis, Firehose, Glue, Athena, Redshift and
-    Secrets Manager, which call KMS on the caller's behalf) and adds the two services that use
-    the key as themselves: CloudWatch Logs (encrypted log groups of this account and region)
-    and CloudWatch (alarm notifications to encrypted SNS topics).
+    Secrets Manager, which call KMS on the caller's behalf) and adds the three services that use
+    the key as themselves: CloudWatch Logs (encrypted log groups of this account and region),
+    CloudWatch (alarm notifications to encrypted SNS topics) and EventBridge (rules of this
+    account delivering to encrypted SNS topics and SQS dead-letter queues).
 
     Args:
         alias: Alias name, with or without the leading ``alias/``: 1–250 letters, digits,
@@ -99,6 +100,15 @@ class DataLakeKey(Construct):
                 sid="AllowCloudWatchAlarmsToEncryptedTopics",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeToEncryptedTargets",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=["*"],
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             )
