@@ -10,6 +10,8 @@ CHECKOV_VENV := .venv-checkov
 CDK := node_modules/.bin/cdk
 ENV ?= dev
 CDK_ARGS ?=
+# make deploy refuses to delete, orphan or replace a data-bearing resource unless ALLOW_DATA_LOSS=1.
+ALLOW_DATA_LOSS ?=
 # The environment's stage id, as build_platform names it (environment name capitalised: dev ->
 # Dev), and its stacks: they live inside the stage (Dev/Platform/Storage, ...), so deploy/diff/
 # destroy `--all` (top-level stacks only) select none of them and `Dev/*` (one level) neither.
@@ -81,7 +83,8 @@ diff: install ## cdk diff the stacks of ENV against the target account (needs AW
 	$(CDK) diff $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: deploy
-deploy: install ## cdk deploy every stack of ENV (needs AWS credentials and cdk bootstrap)
+deploy: install ## cdk deploy every stack of ENV, refused if data would be lost (ALLOW_DATA_LOSS=1 overrides)
+	ALLOW_DATA_LOSS=$(ALLOW_DATA_LOSS) $(VENV)/bin/ml-data-platform guard --cdk $(CDK) -- $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 	$(CDK) deploy $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: destroy

@@ -1,4 +1,5 @@
-"""The ``ml-data-platform`` command: ``plan`` (workload planner) and ``send`` (producer)."""
+"""The ``ml-data-platform`` command: ``plan`` (workload planner), ``send`` (producer) and ``guard``
+(refuses a deploy that would lose data)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 _COMMANDS = {
     "plan": "ml_data_platform.planning.cli",
     "send": "ml_data_platform.producer.cli",
+    "guard": "ml_data_platform.deploy_guard.cli",
 }
 
 
