@@ -15,8 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from ml_data_platform.core.limits import GLUE_COLUMN_COMMENT_MAX_LENGTH, GLUE_DESCRIPTION_MAX_LENGTH
 from ml_data_platform.core.names import glue_name, validate_glue_name, validate_slug
-from ml_data_platform.storage.layout import PartitionGranularity, PartitionLayout
+from ml_data_platform.storage.layout import (
+    PartitionGranularity,
+    PartitionKey,
+    PartitionLayout,
+    check_dataset_name,
+    partition_keys_from,
+)
 
 _PRIMITIVE_TYPES = frozenset(
     {
@@ -74,6 +81,9 @@ class Column:
     def __post_init__(self) -> None:
         validate_glue_name(self.name, "column name")
         validate_glue_type(self.type, f"type of column '{self.name}'")
+        validate_text(
+            self.comment, f"comment of column '{self.name}'", GLUE_COLUMN_COMMENT_MAX_LENGTH
+        )
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,11 @@ class Dataset:
         columns: Record fields (at least one).
         granularity: Partition by day or hour of arrival. Default: ``HOUR``.
         data_format: Landing format. Default: ``DataFormat.JSON`` (GZIP).
-        description: Free text for the catalog table. Default: none.
+        description: Free text for the catalog table (≤ 2,048 characters). Default: none.
+        partition_keys: Dynamic partition keys (``PartitionKey``: name, jq query, projection),
+            before the time keys in the path, the Glue table and the projection; or
+            ``{name: jq query}`` for ``INJECTED`` keys. A key is not also a column (Athena
+            reads its value from the path). Default: none (time partitions only).
     """
 
     name: str
@@ -93,15 +107,39 @@ class Dataset:
     granularity: PartitionGranularity = PartitionGranularity.HOUR
     data_format: DataFormat = DataFormat.JSON
     description: str | None = None
+    partition_keys: Sequence[PartitionKey] = ()
 
     def __post_init__(self) -> None:
         validate_slug(self.name, "dataset name")
+        check_dataset_name(self.name)
+        prop = f"dataset '{self.name}': partition_keys"
+        object.__setattr__(self, "partition_keys", partition_keys_from(self.partition_keys, prop))
+        if isinstance(self.columns, (str, bytes, Column)) or not isinstance(self.columns, Sequence):
+            raise TypeError(
+                f"dataset '{self.name}': columns must be a sequence of Column, got "
+                f"{type(self.columns).__name__}: {self.columns!r:.80}"
+            )
+        for column in self.columns:
+            if not isinstance(column, Column):
+                raise TypeError(
+                    f"dataset '{self.name}': columns must be Column objects, got {column!r:.80}"
+                )
+        validate_text(
+            self.description, f"dataset '{self.name}': description", GLUE_DESCRIPTION_MAX_LENGTH
+        )
         if not self.columns:
             raise ValueError(f"dataset '{self.name}': columns must list at least one column")
         names = [c.name for c in self.columns]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"dataset '{self.name}': duplicate columns {duplicates}")
+        dynamic = sorted(set(names) & {k.name for k in self.partition_keys})
+        if dynamic:
+            raise ValueError(
+                f"dataset '{self.name}': columns {dynamic} are also dynamic partition keys: "
+                "remove them from columns (Athena reads a partition key's value from the path; "
+                "a Glue table's partition key must not also be a column)"
+            )
         clashes = sorted(set(names) & set(self.layout.partition_keys))
         if clashes:
             raise ValueError(
@@ -111,12 +149,23 @@ class Dataset:
 
     @property
     def layout(self) -> PartitionLayout:
-        return PartitionLayout(self.name, self.granularity)
+        return PartitionLayout(self.name, self.granularity, self.partition_keys)
 
     @property
     def table_name(self) -> str:
         """Glue table name (``-`` becomes ``_``)."""
         return glue_name(self.name)
+
+
+def validate_text(text: str | None, prop: str, maximum: int) -> str | None:
+    """Return ``text`` (or None) if it is a string of at most ``maximum`` characters."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise TypeError(f"{prop} must be a string, got {type(text).__name__}: {text!r:.80}")
+    if len(text) > maximum:
+        raise ValueError(f"{prop} must be ≤ {maximum} characters (Glue's limit), got {len(text)}")
+    return text
 
 
 class _OutOfRange(ValueError):
@@ -200,10 +249,43 @@ def _split_top_level(text: str) -> list[str]:
     return [p for p in parts if p] if text else []
 
 
+def dataset_id(name: str) -> str:
+    """The construct-id stem of a dataset: ``page-views`` -> ``PageViews`` (what the stacks
+    name its stream, delivery and table after), so ``events-1`` and ``events1`` collide."""
+    return "".join(part.capitalize() for part in re.split(r"[-_]", name) if part)
+
+
+def name_collision(names: Sequence[str]) -> tuple[int, int] | None:
+    """Indices of the first two ``names`` that are equal or share a ``dataset_id``, or None."""
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        first = seen.setdefault(dataset_id(name), index)
+        if first != index:
+            return first, index
+    return None
+
+
 def datasets_by_name(datasets: Sequence[Dataset]) -> dict[str, Dataset]:
-    """``{name: dataset}``; ``ValueError`` on duplicate names."""
+    """``{name: dataset}``; ``TypeError`` for anything but a sequence of ``Dataset`` (one
+    ``Dataset`` included), ``ValueError`` on names that are equal or collide after
+    normalisation (``events-1`` and ``events1`` share the construct ids ``Events1...``)."""
+    if isinstance(datasets, (str, bytes, Dataset)) or not isinstance(datasets, Sequence):
+        hint = " (wrap one dataset in a list: [dataset])" if isinstance(datasets, Dataset) else ""
+        raise TypeError(
+            f"datasets must be a sequence of Dataset, got {type(datasets).__name__}{hint}"
+        )
+    for dataset in datasets:
+        if not isinstance(dataset, Dataset):
+            raise TypeError(f"datasets must be Dataset objects, got {type(dataset).__name__}")
     names = [d.name for d in datasets]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValueError(f"datasets: duplicate names {duplicates}")
+    collision = name_collision(names)
+    if collision is not None:
+        first, second = (names[i] for i in collision)
+        raise ValueError(
+            f"datasets: names {first!r} and {second!r} collide after normalisation (both give "
+            f"construct ids {dataset_id(first)}...): rename one"
+        )
     return {d.name: d for d in datasets}

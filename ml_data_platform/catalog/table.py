@@ -13,17 +13,25 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from ml_data_platform.core.inputs import Kind, require_kind
 from ml_data_platform.core.names import validate_glue_name, validate_key_prefix
 from ml_data_platform.datasets import Column, DataFormat, Dataset, validate_glue_type
-from ml_data_platform.storage.layout import PartitionLayout
+from ml_data_platform.storage.layout import (
+    TIME_KEY_TYPE,
+    PartitionLayout,
+    PathShape,
+    layout_mismatch,
+    parse_partitioned_path,
+)
 
-PARTITION_KEY_TYPE = "int"
-"""Layout partition keys (year/month/day/hour) are integers, matching integer projection."""
+PARTITION_KEY_TYPE = TIME_KEY_TYPE
+"""Layout time keys (year/month/day/hour) are integers, matching integer projection; dynamic
+partition keys are strings (``DYNAMIC_KEY_TYPE``)."""
 
 
 class TableFormat(Enum):
@@ -106,6 +114,13 @@ class LakeTable(Construct):
         columns: The ``Column`` objects. ``partition_keys``: the partition key ``Column``
             objects. ``table_format``: the ``TableFormat``.
         parameters: The table parameters.
+        layout: The ``PartitionLayout`` (None on the explicit path without one).
+
+    At synth, every ``LakeDeliveryStream`` of the app that writes into this table's bucket at
+    or below its location is checked against it: the literal path, the partition key names
+    and their order must be the same (they are when both come from one ``Dataset`` or
+    ``PartitionLayout``); otherwise Athena would silently return no rows, so the synth fails
+    naming both constructs.
     """
 
     def __init__(
@@ -174,7 +189,7 @@ class LakeTable(Construct):
         if not column_list:
             raise ValueError(f"table '{self.table_name}': columns must list at least one column")
         if layout is not None:
-            keys = [Column(k, PARTITION_KEY_TYPE) for k in layout.partition_keys]
+            keys = [Column(name, kind) for name, kind in layout.partition_columns()]
             location_prefix = layout.dataset_prefix
         else:
             keys = _columns(partition_keys or (), f"table '{self.table_name}' partition_keys")
@@ -203,6 +218,8 @@ class LakeTable(Construct):
                 "partition_projection=True"
             )
         self.parameters = parameters
+        self.layout = layout
+        self.node.add_validation(_MatchesDeliveries(self))
 
         self.table = glue.CfnTable(
             self,
@@ -243,6 +260,77 @@ class LakeTable(Construct):
         return cdk.Stack.of(self).format_arn(
             service="glue", resource="database", resource_name=self.database_name
         )
+
+
+@jsii.implements(IValidation)
+class _MatchesDeliveries:
+    """Synth-time check that the deliveries writing where ``table`` reads use its layout."""
+
+    def __init__(self, table: LakeTable) -> None:
+        self._table = table
+
+    def validate(self) -> list[str]:
+        # Imported here: streaming builds on the catalog's tables (Parquet), not the reverse.
+        from ml_data_platform.streaming.lake_delivery import LakeDeliveryStream
+
+        table = self._table
+        read = _read_shape(table)
+        errors = []
+        for construct in table.node.root.node.find_all():
+            if not isinstance(construct, LakeDeliveryStream) or not _same_bucket(
+                construct.bucket, table.bucket
+            ):
+                continue
+            try:
+                written = parse_partitioned_path(construct.prefix)
+            except ValueError as error:
+                written_root = construct.prefix.split("!{", 1)[0]
+                if written_root.startswith(table.location_prefix) and table.location_prefix:
+                    errors.append(_mismatch(table, construct, str(error)))
+                continue
+            if not _overlap(written.root, read.root):
+                continue
+            problem = layout_mismatch(written, read)
+            if problem is not None:
+                errors.append(_mismatch(table, construct, problem))
+        return errors
+
+
+def _read_shape(table: LakeTable) -> PathShape:
+    template = table.parameters.get("storage.location.template")
+    if template is not None and not cdk.Token.is_unresolved(template.split("/", 3)[-1]):
+        # s3://<bucket>/<key path>: the bucket part may be a token.
+        return parse_partitioned_path(template.split("/", 3)[3])
+    names = tuple(k.name for k in table.partition_keys)
+    return PathShape(table.location_prefix, names, tuple(f"template:{n}" for n in names))
+
+
+def _overlap(written_root: str, read_root: str) -> bool:
+    if not written_root or not read_root:
+        return written_root == read_root
+    return written_root.startswith(read_root) or read_root.startswith(written_root)
+
+
+def _same_bucket(a: s3.IBucket, b: s3.IBucket) -> bool:
+    if a is b or a.node.path == b.node.path:
+        return True
+    names = (a.bucket_name, b.bucket_name)
+    return not any(cdk.Token.is_unresolved(n) for n in names) and names[0] == names[1]
+
+
+def _mismatch(table: LakeTable, delivery: Construct, problem: str) -> str:
+    template = table.parameters.get("storage.location.template")
+    if template is not None:
+        read = f"{template.split('/', 3)[-1]} (storage.location.template)"
+    else:
+        read = table.location_prefix + "".join(f"{k.name}=…/" for k in table.partition_keys)
+    return (
+        f"LakeTable '{table.node.path}' (table '{table.table_name}') reads {read}, but "
+        f"LakeDeliveryStream '{delivery.node.path}' writes {delivery.prefix} into the same "
+        f"bucket: {problem}. Athena would return no rows for what it writes. Build both from "
+        "one Dataset (dataset=...) or one PartitionLayout (layout=...), with the dynamic "
+        "partition keys in it (Dataset(partition_keys=...), PartitionLayout(keys=...))."
+    )
 
 
 _PROJECTION_TYPES = {"integer", "date", "enum", "injected"}

@@ -25,12 +25,15 @@ from aws_cdk import region_info
 
 from ml_data_platform.config.reader import ConfigError, Reader, reported_at
 from ml_data_platform.core.limits import (
+    DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS,
     FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
     FIREHOSE_MAX_BUFFER_INTERVAL_SECONDS,
     FIREHOSE_MAX_BUFFER_SIZE_MIB,
     FIREHOSE_MIN_BUFFER_INTERVAL_SECONDS,
     FIREHOSE_MIN_BUFFER_SIZE_MIB,
     FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION,
+    GLUE_COLUMN_COMMENT_MAX_LENGTH,
+    GLUE_DESCRIPTION_MAX_LENGTH,
     KINESIS_MAX_RETENTION_HOURS,
     KINESIS_MIN_RETENTION_HOURS,
 )
@@ -40,11 +43,20 @@ from ml_data_platform.datasets import (
     DataFormat,
     Dataset,
     DeliveryFormat,
+    dataset_id,
     datasets_by_name,
+    name_collision,
+    validate_text,
 )
 from ml_data_platform.monitoring.alarm_topic import _EMAIL as EMAIL_ADDRESS  # AlarmTopic's rule
 from ml_data_platform.planning.sizing import StreamMode
-from ml_data_platform.storage.layout import PartitionGranularity
+from ml_data_platform.storage.layout import (
+    KeyProjection,
+    PartitionGranularity,
+    PartitionKey,
+    check_dataset_name,
+    partition_keys_from,
+)
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
 from ml_data_platform.storage.zones import ANALYTICS, CURATED, RAW
 from ml_data_platform.warehouse.ddl import validate_identifier
@@ -245,8 +257,17 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
     datasets = tuple(_dataset(r, delivery.format) for r in reader.readers("datasets"))
     if not datasets:
         raise ConfigError(f"{reader.at('datasets')}: missing required key (at least one dataset)")
+    collision = name_collision([d.name for d in datasets])
+    if collision is not None:
+        first, second = collision
+        raise ConfigError(
+            f"{reader.at('datasets')}[{second}].name: {datasets[second].name!r} collides with "
+            f"{reader.at('datasets')}[{first}].name {datasets[first].name!r} after normalisation "
+            f"(both give construct ids {dataset_id(datasets[first].name)}...): rename one"
+        )
     reader.wrap("datasets", lambda: datasets_by_name(datasets))
     _check_parquet_buffer(delivery_reader, delivery.buffer_size_mib, datasets)
+    _check_partitioning_buffer(delivery_reader, delivery, datasets)
     region = _region(reader)
     settings = EnvironmentSettings(
         name=name,
@@ -325,6 +346,27 @@ def _check_parquet_buffer(reader: Reader, size_mib: int, datasets: tuple[Dataset
             f"{reader.at('buffer_size_mib')}: must be ≥ "
             f"{FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION} with Parquet (datasets {parquet}), "
             f"got {size_mib}"
+        )
+
+
+def _check_partitioning_buffer(
+    reader: Reader, delivery: DeliverySettings, datasets: tuple[Dataset, ...]
+) -> None:
+    """Dynamic partitioning needs ≥ 64 MiB buffers and a buffer interval ≥ 60 s."""
+    partitioned = [d.name for d in datasets if d.partition_keys]
+    if not partitioned:
+        return
+    why = f"with dynamic partitioning (datasets {partitioned} have partition_keys)"
+    if delivery.buffer_size_mib < FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION:
+        raise ConfigError(
+            f"{reader.at('buffer_size_mib')}: must be ≥ "
+            f"{FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION} {why}, got {delivery.buffer_size_mib}"
+        )
+    if delivery.buffer_interval_seconds < DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS:
+        raise ConfigError(
+            f"{reader.at('buffer_interval_seconds')}: must be ≥ "
+            f"{DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS} {why}, got "
+            f"{delivery.buffer_interval_seconds}"
         )
 
 
@@ -421,7 +463,7 @@ def _check_warehouse_table(
 def _dataset(reader: Reader, default_format: DeliveryFormat) -> Dataset:
     granularities = "/".join(g.name.lower() for g in PartitionGranularity)
     name = reader.required("name", str)
-    reader.wrap("name", lambda: validate_slug(name, "dataset name"))
+    reader.wrap("name", lambda: check_dataset_name(validate_slug(name, "dataset name")))
     columns = tuple(_column(r) for r in reader.readers("columns"))
     reader.optional("granularity", str, None)  # not a string: the usual message
     granularity = reader.convert(
@@ -434,11 +476,34 @@ def _dataset(reader: Reader, default_format: DeliveryFormat) -> Dataset:
         "format", DeliveryFormat, default_format, "one of json-gzip/parquet"
     ).data_format
     description = reader.optional("description", str, None)
+    reader.wrap(
+        "description",
+        lambda: validate_text(
+            description, f"dataset '{name}': description", GLUE_DESCRIPTION_MAX_LENGTH
+        ),
+    )
+    keys = tuple(_partition_key(r) for r in reader.readers("partition_keys"))
+    reader.wrap("partition_keys", lambda: partition_keys_from(keys))
     reader.done()
     # Only column rules are left (at least one, unique, not a partition key).
     return reader.wrap(
-        "columns", lambda: Dataset(name, columns, granularity, data_format, description)
+        "columns", lambda: Dataset(name, columns, granularity, data_format, description, keys)
     )
+
+
+def _partition_key(reader: Reader) -> PartitionKey:
+    """``{"name": ..., "query": <jq>, "projection": "injected"|"enum", "values": [...]}``."""
+    projections = "/".join(p.value for p in KeyProjection)
+    name = reader.required("name", str)
+    query = reader.required("query", str)
+    projection = reader.convert(
+        "projection", KeyProjection, KeyProjection.INJECTED, f"one of {projections}"
+    )
+    values = reader.optional("values", list, [])
+    reader.done()
+    reader.wrap("name", lambda: PartitionKey(name, ".").name)
+    reader.wrap("query", lambda: PartitionKey(name, query).query)
+    return reader.wrap("values", lambda: PartitionKey(name, query, projection, tuple(values)))
 
 
 def _column(reader: Reader) -> Column:
@@ -447,5 +512,11 @@ def _column(reader: Reader) -> Column:
     comment = reader.optional("comment", str, None)
     reader.done()
     reader.wrap("name", lambda: validate_glue_name(name, "column name"))
-    # The name is valid, so what Column rejects is the type.
+    reader.wrap(
+        "comment",
+        lambda: validate_text(
+            comment, f"comment of column '{name}'", GLUE_COLUMN_COMMENT_MAX_LENGTH
+        ),
+    )
+    # The name and comment are valid, so what Column rejects is the type.
     return reader.wrap("type", lambda: Column(name, type_text, comment))

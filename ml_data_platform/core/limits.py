@@ -36,6 +36,8 @@ FIREHOSE_MAX_BUFFER_INTERVAL_SECONDS = 900
 FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS = 300
 # Record format conversion (Parquet/ORC) and dynamic partitioning need at least 64 MiB.
 FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION = 64
+DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS = 60
+"""Dynamic partitioning has no zero buffering; the CDK L2 and the console require ≥ 60 s."""
 FIREHOSE_MAX_PREFIX_LENGTH = 512
 FIREHOSE_MAX_RETRY_DURATION_SECONDS = 7_200
 FIREHOSE_DEFAULT_ACTIVE_PARTITIONS = 500
@@ -56,3 +58,8 @@ ATHENA_WORKGROUP_DESCRIPTION_MAX_LENGTH = 1024
 # Redshift Data API: the largest SQL text of one statement (ExecuteStatement's Sql, each of
 # BatchExecuteStatement's Sqls): "Cannot process query string larger than 100kB".
 REDSHIFT_DATA_API_MAX_SQL_BYTES = 100_000
+
+# Glue Data Catalog: Column.Comment and TableInput.Description (CreateTable).
+# https://docs.aws.amazon.com/glue/latest/webapi/API_Column.html and API_TableInput.html
+GLUE_COLUMN_COMMENT_MAX_LENGTH = 255
+GLUE_DESCRIPTION_MAX_LENGTH = 2_048

@@ -19,9 +19,8 @@ from ml_data_platform.planning.profile import (
 from ml_data_platform.planning.sizing import StreamMode
 
 DYNAMIC_PARTITIONING_NOTE = (
-    "note: the context does not turn on dynamic partitioning (it needs partition keys and a "
-    "Glue table partitioned by them); its buffering allows for it: use "
-    "LakeDeliveryStream(partition_keys=...) in code"
+    "note: the context does not turn on dynamic partitioning (it needs partition keys: jq "
+    "queries on your records); its buffering allows for it: add each dataset's partition_keys"
 )
 
 

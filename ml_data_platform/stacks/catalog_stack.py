@@ -78,9 +78,6 @@ class CatalogStack(cdk.Stack):
         if not isinstance(data_lake, DataLake):
             raise TypeError(f"data_lake must be a DataLake, got {type(data_lake).__name__}")
         reject_string(crawler_zones, "crawler_zones", "zones")
-        for dataset in datasets:
-            if not isinstance(dataset, Dataset):
-                raise TypeError(f"datasets must be Dataset objects, got {type(dataset).__name__}")
         by_name = datasets_by_name(datasets)
         self.catalog = DataCatalog(
             self,

@@ -4,7 +4,12 @@ from ml_data_platform.storage.access_point import AccessLevel, LakeAccessPoint
 from ml_data_platform.storage.bucket import AccessLogsBucket, DataLakeBucket
 from ml_data_platform.storage.data_lake import DataLake
 from ml_data_platform.storage.key import DataLakeKey
-from ml_data_platform.storage.layout import PartitionGranularity, PartitionLayout
+from ml_data_platform.storage.layout import (
+    KeyProjection,
+    PartitionGranularity,
+    PartitionKey,
+    PartitionLayout,
+)
 from ml_data_platform.storage.lifecycle import (
     Lifecycle,
     LifecyclePreset,
@@ -25,11 +30,13 @@ __all__ = [
     "DataLakeBucket",
     "DataLakeKey",
     "DataLakeZone",
+    "KeyProjection",
     "LakeAccessPoint",
     "Lifecycle",
     "LifecyclePreset",
     "LifecycleRule",
     "PartitionGranularity",
+    "PartitionKey",
     "PartitionLayout",
     "StorageClass",
     "Transition",

@@ -3,7 +3,6 @@
 from ml_data_platform.streaming.buffering import (
     BufferingHints,
     resolve_buffering,
-    validate_partition_keys,
     validate_prefixes,
 )
 from ml_data_platform.streaming.ingestion_stream import IngestionStream, kinesis_key_conditions
@@ -15,6 +14,5 @@ __all__ = [
     "LakeDeliveryStream",
     "kinesis_key_conditions",
     "resolve_buffering",
-    "validate_partition_keys",
     "validate_prefixes",
 ]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ml_data_platform.core.inputs import require_int
 from ml_data_platform.core.limits import (
+    DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS,
     FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
     FIREHOSE_DEFAULT_BUFFER_SIZE_MIB,
     FIREHOSE_MAX_BUFFER_INTERVAL_SECONDS,
@@ -25,17 +26,13 @@ from ml_data_platform.core.limits import (
     FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION,
 )
 from ml_data_platform.core.names import validate_key_prefix
-from ml_data_platform.storage.layout import ERROR_OUTPUT_TYPE
+from ml_data_platform.storage.layout import ERROR_OUTPUT_TYPE, PARTITION_KEY_QUERY
 
-DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS = 60
-"""Dynamic partitioning has no zero buffering; the CDK L2 and the console require ≥ 60 s."""
-PARTITION_KEY_QUERY = "partitionKeyFromQuery"
 _EXPRESSION = re.compile(r"!\{([^{}]*)\}")
 _VALID_EXPRESSION = re.compile(
     r"^(firehose:error-output-type|firehose:random-string|timestamp:[^{}]+|"
     r"partitionKeyFromQuery:[A-Za-z0-9_]+)$"
 )
-_PARTITION_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -158,44 +155,15 @@ def validate_prefixes(
     used = {e.split(":", 1)[1] for e in expressions if e.startswith(f"{PARTITION_KEY_QUERY}:")}
     if used - keys:
         raise ValueError(
-            f"prefix {prefix!r} uses partition keys {sorted(used - keys)} that partition_keys "
-            f"does not define (defined: {sorted(keys)})"
+            f"prefix {prefix!r} uses partition keys {sorted(used - keys)} that the layout "
+            f"does not define (defined: {sorted(keys)}; PartitionLayout(keys=...))"
         )
     if keys - used:
         raise ValueError(
-            f"partition_keys {sorted(keys - used)} are not used in prefix {prefix!r}: add "
+            f"the layout's partition keys {sorted(keys - used)} are not used in prefix {prefix!r}: add "
             + ", ".join(f"!{{{PARTITION_KEY_QUERY}:{k}}}" for k in sorted(keys - used))
         )
     return error_prefix
-
-
-def validate_partition_keys(partition_keys: dict[str, str]) -> dict[str, str]:
-    """Check ``{key: jq expression}`` for dynamic partitioning; returns it unchanged."""
-    if not isinstance(partition_keys, dict):
-        raise TypeError(
-            f"partition_keys must be a mapping of key to jq expression, got "
-            f"{type(partition_keys).__name__}"
-        )
-    for key, query in partition_keys.items():
-        if not isinstance(key, str) or not _PARTITION_KEY.match(key):
-            raise ValueError(
-                f"partition_keys: key {key!r} must be 1–64 letters, digits or '_', "
-                "starting with a letter or '_'"
-            )
-        if not isinstance(query, str) or not query.strip().startswith("."):
-            raise ValueError(
-                f"partition_keys[{key!r}]: {query!r} is not a jq path (e.g. '.customer_id')"
-            )
-    return partition_keys
-
-
-def partitioned_prefix(dataset_prefix: str, time_prefix: str, keys: Iterable[str]) -> str:
-    """``clicks/`` + ``k=!{partitionKeyFromQuery:k}/`` per key + the time partitions."""
-    return (
-        dataset_prefix
-        + "".join(f"{k}=!{{{PARTITION_KEY_QUERY}:{k}}}/" for k in keys)
-        + (time_prefix)
-    )
 
 
 def static_part(prefix: str) -> str:

@@ -12,8 +12,6 @@ Data Catalog need ``kms:Decrypt`` on its key).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_glue as glue
@@ -42,10 +40,8 @@ from ml_data_platform.monitoring.alarms import (
 )
 from ml_data_platform.storage.layout import PartitionLayout
 from ml_data_platform.streaming.buffering import (
-    partitioned_prefix,
     resolve_buffering,
     static_part,
-    validate_partition_keys,
     validate_prefixes,
 )
 from ml_data_platform.streaming.ingestion_stream import (
@@ -82,7 +78,10 @@ _GLUE_ACTIONS = ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions
 class LakeDeliveryStream(Construct):
     """Amazon Data Firehose reading a Kinesis stream and writing one dataset into a bucket.
 
-    Objects land under ``Dataset.layout.firehose_prefix()`` (or ``layout``/``prefix``), failed
+    Objects land under ``Dataset.layout.firehose_prefix()`` (or ``layout``/``prefix``): with
+    dynamic partition keys in the layout, Firehose extracts them with jq and writes
+    ``<dataset>/<key>=<value>/.../year=.../``, where the ``LakeTable`` of the same layout
+    projects them (a table over the same location with another layout fails the synth). Failed
     records under the error prefix; JSON lines are GZIP-compressed (a newline is appended to
     each record), or records are converted to Parquet with the schema of a Glue table. The
     role is least privilege: read on the one stream (and ``kms:Decrypt`` for it), list on the
@@ -95,7 +94,9 @@ class LakeDeliveryStream(Construct):
         bucket: Destination bucket, e.g. ``DataLake.zone("raw").bucket``.
         dataset: Dataset whose layout gives the prefixes (and its data format).
             Default: none (then ``layout`` or ``prefix`` is required).
-        layout: Partition layout giving the prefixes. Default: ``dataset.layout``.
+        layout: Partition layout giving the prefixes and the dynamic partition keys
+            (``PartitionLayout(keys=...)``; give the same layout, or the same dataset, to the
+            ``LakeTable``, so Athena reads where Firehose writes). Default: ``dataset.layout``.
         prefix: S3 prefix overriding the layout's; its literal part (before the first
             ``!{...}``) must be a non-empty relative key prefix without ``*``/``?``.
             Default: ``layout.firehose_prefix()``.
@@ -116,9 +117,6 @@ class LakeDeliveryStream(Construct):
             Default: none (required for Parquet).
         compression: Compression of JSON objects. Default: GZIP. Not allowed with Parquet
             (the Parquet serializer compresses, SNAPPY; S3 compression is then UNCOMPRESSED).
-        partition_keys: Dynamic partitioning ``{key: jq expression}``, e.g.
-            ``{"customer": ".customer_id"}``; keys become ``key=!{partitionKeyFromQuery:key}/``
-            after the dataset prefix. Default: no dynamic partitioning.
         buffer_interval_seconds: 0–900 (≥ 60 with dynamic partitioning). Default: 300.
         buffer_size_mib: 1–128 (≥ 64 with Parquet or dynamic partitioning). Default: 5, or 128
             with Parquet or dynamic partitioning.
@@ -140,6 +138,8 @@ class LakeDeliveryStream(Construct):
         catalog_key: The Data Catalog key the role may decrypt with (None when not given).
         log_group: The encrypted log group for delivery errors.
         log_stream_name: The log stream in ``log_group`` that receives them: ``"S3Delivery"``.
+        bucket: The destination bucket.
+        layout: The ``PartitionLayout`` (None when only ``prefix`` was given).
         prefix: The S3 prefix. error_prefix: The error output prefix.
         buffering: The validated ``BufferingHints``.
         alarms: ``{"DataFreshness" | "DeliverySuccess" [| "FormatConversion"]: Alarm}``.
@@ -162,7 +162,6 @@ class LakeDeliveryStream(Construct):
         data_format: DataFormat | None = None,
         parquet_table: glue.CfnTable | None = None,
         compression: firehose.Compression | None = None,
-        partition_keys: Mapping[str, str] | None = None,
         buffer_interval_seconds: int | None = None,
         buffer_size_mib: int | None = None,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
@@ -181,7 +180,8 @@ class LakeDeliveryStream(Construct):
             source_key = source_key or source_stream.key
             source_stream = source_stream.stream
         stream: kinesis.IStream = require_kind(source_stream, Kind.STREAM, "source_stream")
-        require_kind(bucket, Kind.BUCKET, "bucket")
+        bucket = require_kind(bucket, Kind.BUCKET, "bucket")
+        self.bucket: s3.IBucket = bucket
         optional_kind(encryption_key, Kind.KEY, "encryption_key")
         optional_kind(source_key, Kind.KEY, "source_key")
         optional_kind(catalog_key, Kind.KEY, "catalog_key")
@@ -209,10 +209,10 @@ class LakeDeliveryStream(Construct):
                 f"compression must be an aws_kinesisfirehose.Compression, got "
                 f"{type(compression).__name__}: {compression!r}"
             )
-        keys = validate_partition_keys(dict(partition_keys or {}))
-        self.prefix, maybe_error_prefix = _resolve_prefixes(
-            dataset, layout, prefix, error_prefix, list(keys)
+        self.layout, self.prefix, maybe_error_prefix = _resolve_prefixes(
+            dataset, layout, prefix, error_prefix
         )
+        keys = self.layout.partition_queries if self.layout is not None else {}
         self.error_prefix: str = validate_prefixes(
             self.prefix, maybe_error_prefix, partition_keys=keys
         )
@@ -476,19 +476,24 @@ def _resolve_prefixes(
     layout: PartitionLayout | None,
     prefix: str | None,
     error_prefix: str | None,
-    keys: list[str],
-) -> tuple[str, str | None]:
+) -> tuple[PartitionLayout | None, str, str | None]:
     if layout is not None and not isinstance(layout, PartitionLayout):
         raise TypeError(f"layout must be a PartitionLayout, got {type(layout).__name__}")
+    if layout is not None and dataset is not None and layout != dataset.layout:
+        raise ValueError(
+            f"layout {layout.firehose_prefix()!r} is not the layout of dataset "
+            f"'{dataset.name}' ({dataset.layout.firehose_prefix()!r}): the dataset's table "
+            "would read elsewhere; give the dynamic keys to the Dataset (partition_keys=...) "
+            "and pass dataset only"
+        )
     layout = layout or (dataset.layout if dataset is not None else None)
     if prefix is None:
         if layout is None:
             raise ValueError("give dataset, layout or prefix: the S3 prefix comes from one of them")
-        time_part = layout.firehose_prefix()[len(layout.dataset_prefix) :]
-        prefix = partitioned_prefix(layout.dataset_prefix, time_part, keys)
+        prefix = layout.firehose_prefix()
     if error_prefix is None and layout is not None:
         error_prefix = layout.firehose_error_prefix()
-    return prefix, error_prefix
+    return layout, prefix, error_prefix
 
 
 def _freshness_threshold(threshold: cdk.Duration | None, interval_seconds: int) -> cdk.Duration:

@@ -39,14 +39,13 @@ from ml_data_platform.core.inputs import Kind, optional_kind, require_int, requi
 from ml_data_platform.core.kms import kms_statement
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.monitoring.alarms import ALARM_PERIOD, notify
+from ml_data_platform.storage.layout import BACKUP_PREFIX_ROOT, STAGING_PREFIX_ROOT
 from ml_data_platform.storage.lifecycle import LifecycleRule
 from ml_data_platform.warehouse.ddl import RedshiftTable
 from ml_data_platform.warehouse.jsonpaths import JsonPathsFile
 from ml_data_platform.warehouse.warehouse import Warehouse, WarehouseEndpoint
 
 DEFAULT_RETRY_SECONDS = 3_600
-STAGING_PREFIX_ROOT = "warehouse-staging"
-BACKUP_PREFIX_ROOT = "warehouse-backup"
 STAGING_EXPIRATION_DAYS = 7
 STAGING_RULE_ID = "warehouse-staging"
 DESTINATION_LOG_STREAM = "RedshiftDelivery"

@@ -7,6 +7,7 @@ from aws_cdk import aws_sns as sns
 
 from ml_data_platform.compliance.wildcards import flatten_reference as _flatten
 from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
+from ml_data_platform.datasets import Column, Dataset
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
 from ml_data_platform.storage import DataLake
 from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
@@ -104,8 +105,7 @@ def test_constructs_in_one_stack_with_destroy_pass_all_packs():
         "Clicks",
         source_stream=stream,
         bucket=lake.zone("raw").bucket,
-        dataset=CLICKS,
-        partition_keys={"url": ".url"},
+        dataset=Dataset("clicks", [Column("user_id", "string")], partition_keys={"url": ".url"}),
         alarm_topic=topic,
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )

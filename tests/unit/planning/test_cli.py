@@ -114,9 +114,8 @@ def test_dynamic_partitioning_is_sized_but_not_written(
     delivery = json.loads(target.read_text())["ml-data-platform"]["environments"]["dev"]["delivery"]
     assert delivery == {"buffer_interval_seconds": 600, "buffer_size_mib": 128, "format": "parquet"}
     assert capsys.readouterr().out.splitlines()[-1] == (
-        "note: the context does not turn on dynamic partitioning (it needs partition keys and a "
-        "Glue table partitioned by them); its buffering allows for it: use "
-        "LakeDeliveryStream(partition_keys=...) in code"
+        "note: the context does not turn on dynamic partitioning (it needs partition keys: jq "
+        "queries on your records); its buffering allows for it: add each dataset's partition_keys"
     )
 
 

@@ -5,10 +5,9 @@ import pytest
 from ml_data_platform.streaming import (
     BufferingHints,
     resolve_buffering,
-    validate_partition_keys,
     validate_prefixes,
 )
-from ml_data_platform.streaming.buffering import partitioned_prefix, static_part
+from ml_data_platform.streaming.buffering import static_part
 
 ERR = "!{firehose:error-output-type}"
 
@@ -117,13 +116,13 @@ def test_valid_prefixes_pass_and_return_the_error_prefix():
             "c=!{partitionKeyFromQuery:c}/",
             f"e/{ERR}/",
             (),
-            r"uses partition keys \['c'\] that partition_keys does not define",
+            r"uses partition keys \['c'\] that the layout does not define",
         ),
         (
             "clicks/",
             f"e/{ERR}/",
             ("c",),
-            r"partition_keys \['c'\] are not used in prefix 'clicks/': add "
+            r"the layout's partition keys \['c'\] are not used in prefix 'clicks/': add "
             r"!\{partitionKeyFromQuery:c\}",
         ),
         (
@@ -201,19 +200,6 @@ def test_prefixes_must_be_strings(prefix, error_prefix, message):
         validate_prefixes(prefix, error_prefix)
 
 
-def test_partition_key_rules():
-    assert validate_partition_keys({"customer": ".customer_id"}) == {"customer": ".customer_id"}
-    with pytest.raises(ValueError, match=r"partition_keys: key 'bad-key' must be 1–64 letters"):
-        validate_partition_keys({"bad-key": ".x"})
-    with pytest.raises(ValueError, match=r"partition_keys\['c'\]: 'customer_id' is not a jq path"):
-        validate_partition_keys({"c": "customer_id"})
-    with pytest.raises(TypeError, match="partition_keys must be a mapping"):
-        validate_partition_keys([("c", ".c")])  # type: ignore[arg-type]
-
-
-def test_prefix_helpers():
-    assert partitioned_prefix("clicks/", "year=!{timestamp:yyyy}/", ["a", "b"]) == (
-        "clicks/a=!{partitionKeyFromQuery:a}/b=!{partitionKeyFromQuery:b}/year=!{timestamp:yyyy}/"
-    )
+def test_static_part_is_the_text_before_the_first_expression():
     assert static_part("clicks/year=!{timestamp:yyyy}/") == "clicks/year="
     assert static_part("clicks/") == "clicks/"

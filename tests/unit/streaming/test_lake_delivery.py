@@ -19,6 +19,9 @@ from tests.conftest import TEST_ENV, make_app
 
 FEATURES = Dataset("features", [Column("a", "int")], data_format=DataFormat.PARQUET)
 CLICKS = Dataset("clicks", [Column("user_id", "string"), Column("customer", "string")])
+CLICKS_BY_CUSTOMER = Dataset(
+    "clicks", [Column("user_id", "string")], partition_keys={"customer": ".customer"}
+)
 ERR = "!{firehose:error-output-type}"
 CATALOG_KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/catalog"
 HOURLY = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
@@ -66,8 +69,7 @@ def built():
             "Partitioned",
             source_stream=source,
             bucket=raw,
-            dataset=CLICKS,
-            partition_keys={"customer": ".customer"},
+            dataset=CLICKS_BY_CUSTOMER,
             compression=firehose.Compression.SNAPPY,
             freshness_alarm_threshold=cdk.Duration.hours(1),
         ),
@@ -553,12 +555,12 @@ def _bad_stack():
             r"buffer_size_mib must be ≥ 64 with Parquet conversion, got 32",
         ),
         (
-            {"partition_keys": {"c": ".c"}, "buffer_size_mib": 5},
+            {"dataset": CLICKS_BY_CUSTOMER, "buffer_size_mib": 5},
             ValueError,
             r"buffer_size_mib must be ≥ 64 with dynamic partitioning, got 5",
         ),
         (
-            {"partition_keys": {"c": ".c"}, "buffer_interval_seconds": 0},
+            {"dataset": CLICKS_BY_CUSTOMER, "buffer_interval_seconds": 0},
             ValueError,
             r"buffer_interval_seconds must be ≥ 60 with dynamic partitioning",
         ),
