@@ -1,5 +1,6 @@
-"""The ``ml-data-platform`` command: ``plan`` (workload planner), ``send`` (producer) and ``guard``
-(refuses a deploy that would lose data)."""
+"""The ``ml-data-platform`` command: ``plan`` (workload planner), ``send`` (producer), ``guard``
+(refuses a deploy that would lose data) and ``restore`` (archive restores with S3 Batch
+Operations)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ _COMMANDS = {
     "plan": "ml_data_platform.planning.cli",
     "send": "ml_data_platform.producer.cli",
     "guard": "ml_data_platform.deploy_guard.cli",
+    "restore": "ml_data_platform.restore.cli",
 }
 
 

@@ -163,6 +163,30 @@ class AthenaPrices:
         return queries * self.billed_bytes_per_query(scanned_bytes_per_query) / TB * self.scanned_tb
 
 
+RESTORE_CLASSES = ("GLACIER", "DEEP_ARCHIVE", "INTELLIGENT_TIERING")
+"""Storage classes whose objects are restored before they can be read (Intelligent-Tiering:
+its archive access tiers)."""
+RESTORE_TIERS = ("STANDARD", "BULK")
+"""Retrieval tiers S3 Batch Operations restores with."""
+
+
+@dataclass(frozen=True)
+class RestorePrices:
+    """S3 restore (retrieval) prices and S3 Batch Operations fees.
+
+    Args:
+        retrieval_gb: ``{storage class: {tier: price per GB restored}}``.
+        requests_per_1000: ``{storage class: {tier: price per 1,000 restore requests}}``.
+        batch_operations_per_job: Fee per Batch Operations job.
+        batch_operations_per_million_objects: Fee per million objects a job processes.
+    """
+
+    retrieval_gb: Mapping[str, Mapping[str, float]]
+    requests_per_1000: Mapping[str, Mapping[str, float]]
+    batch_operations_per_job: float
+    batch_operations_per_million_objects: float
+
+
 @dataclass(frozen=True)
 class PriceTable:
     """One region's prices, as read from ``<region>.json``.
@@ -178,6 +202,7 @@ class PriceTable:
         kinesis: Kinesis Data Streams prices.
         firehose: Firehose prices.
         athena: Athena query prices.
+        restore: S3 restore prices (``s3_restore``), for the restore CLI. Default: none.
     """
 
     region: str
@@ -190,6 +215,7 @@ class PriceTable:
     kinesis: KinesisPrices
     firehose: FirehosePrices
     athena: AthenaPrices
+    restore: RestorePrices | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PriceTable:
@@ -239,6 +265,7 @@ class PriceTable:
                 scanned_tb=reader.price("athena.scanned_tb"),
                 minimum_scanned_mb=reader.integer("athena.minimum_scanned_mb"),
             ),
+            restore=_restore_prices(reader) if "s3_restore" in data else None,
         )
 
 
@@ -263,6 +290,27 @@ def load_prices(region: str = "us-east-1") -> PriceTable:
     if table.region != region:
         raise ValueError(f"{region}.json declares region {table.region!r}")
     return table
+
+
+def _restore_prices(reader: _Reader) -> RestorePrices:
+    return RestorePrices(
+        retrieval_gb=MappingProxyType(
+            {
+                c: reader.prices(f"s3_restore.retrieval_gb.{c}", RESTORE_TIERS)
+                for c in RESTORE_CLASSES
+            }
+        ),
+        requests_per_1000=MappingProxyType(
+            {
+                c: reader.prices(f"s3_restore.requests_per_1000.{c}", RESTORE_TIERS)
+                for c in RESTORE_CLASSES
+            }
+        ),
+        batch_operations_per_job=reader.price("s3_restore.batch_operations_per_job"),
+        batch_operations_per_million_objects=reader.price(
+            "s3_restore.batch_operations_per_million_objects"
+        ),
+    )
 
 
 class _Reader:
