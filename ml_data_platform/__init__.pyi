@@ -19,6 +19,7 @@ from ml_data_platform.datasets import Column, DataFormat, Dataset
 from ml_data_platform.events import ObjectCreatedPipelineTrigger, RestoreCompletedNotification
 from ml_data_platform.monitoring import AlarmTopic
 from ml_data_platform.planning.sizing import StreamMode, shards_for_throughput
+from ml_data_platform.restore import LakeRestoreAccess
 from ml_data_platform.stacks import (
     CatalogStack,
     IngestionStack,
@@ -49,6 +50,7 @@ from ml_data_platform.storage import (
     Transition,
 )
 from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
+from ml_data_platform.video import VideoIngestStream, VideoStorageTier
 from ml_data_platform.warehouse import (
     JsonPaths,
     JsonPathsFile,
@@ -88,6 +90,7 @@ __all__ = [
     "LakeCrawler",
     "LakeDeliveryStream",
     "LakeFormationAccess",
+    "LakeRestoreAccess",
     "LakeTable",
     "Lifecycle",
     "LifecyclePreset",
@@ -111,6 +114,8 @@ __all__ = [
     "StreamMode",
     "TableFormat",
     "Transition",
+    "VideoIngestStream",
+    "VideoStorageTier",
     "Warehouse",
     "WarehouseDeliveryStream",
     "WarehouseEndpoint",
