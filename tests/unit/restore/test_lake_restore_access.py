@@ -94,7 +94,7 @@ def test_role_policy_restores_reads_manifests_writes_reports_and_nothing_else(bu
 
 
 def test_key_lets_s3_deliver_this_zones_inventory(built):
-    stack, lake, _access, _, _ = built
+    _stack, lake, _access, _, _ = built
     key = resources(built)[logical_id(built, lake.key)]
     (statement,) = [
         s
