@@ -314,3 +314,13 @@ def test_the_documented_dry_run_output_is_what_the_cli_prints():
         request, selection, estimate_cost(request, selection, load_prices("us-east-1"))
     )
     assert text in (ROOT / "docs" / "constructs" / "lake-restore-access.md").read_text()
+
+
+def test_restore_prices_are_read_from_the_price_table():
+    restore = load_prices("us-east-1").restore
+    assert restore is not None
+    # free per the S3 user guide: Bulk from Glacier Flexible Retrieval and Intelligent-Tiering,
+    # Standard from Intelligent-Tiering
+    assert restore.retrieval_gb["GLACIER"]["BULK"] == 0.0
+    assert restore.retrieval_gb["INTELLIGENT_TIERING"] == {"STANDARD": 0.0, "BULK": 0.0}
+    assert restore.retrieval_gb["DEEP_ARCHIVE"]["BULK"] > 0
