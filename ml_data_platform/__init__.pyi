@@ -12,7 +12,14 @@ from ml_data_platform.catalog import (
     LakeTable,
     TableFormat,
 )
-from ml_data_platform.compliance import NagPack, acknowledge, enable_compliance_checks
+from ml_data_platform.compliance import (
+    ComplianceFindings,
+    NagPack,
+    acknowledge,
+    acknowledge_policy_wildcards,
+    check_validation_report,
+    enable_compliance_checks,
+)
 from ml_data_platform.config import ConfigError, EnvironmentSettings, settings_from_context
 from ml_data_platform.consumers import MlConsumer
 from ml_data_platform.datasets import Column, DataFormat, Dataset
@@ -72,6 +79,7 @@ __all__ = [
     "AthenaWorkgroup",
     "CatalogStack",
     "Column",
+    "ComplianceFindings",
     "ConfigError",
     "DataCatalog",
     "DataFormat",
@@ -122,7 +130,9 @@ __all__ = [
     "WarehouseStack",
     "__version__",
     "acknowledge",
+    "acknowledge_policy_wildcards",
     "build_platform",
+    "check_validation_report",
     "enable_compliance_checks",
     "settings_from_context",
     "shards_for_throughput",

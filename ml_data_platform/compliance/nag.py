@@ -1,21 +1,32 @@
-"""cdk-nag 3 packs run as CDK policy-validation plugins, and acknowledgements.
+"""cdk-nag 3 packs run as CDK policy-validation plugins, the gate that makes synthesis fail on
+an unacknowledged finding, and acknowledgements.
 
 An acknowledgement is attached to one construct (it covers that construct's children, so attach
-it to the resource itself), names the exact rule, and must say why the finding is safe there.
+it to the resource itself), names the exact finding id, and must say why the finding is safe
+there. Ids are accepted as the validation report prints them: ``AwsSolutions-S1``,
+``AwsSolutions::AwsSolutions-S1``, ``AwsSolutions-IAM5[Action::s3:GetObject*]`` or
+``AwsSolutions::AwsSolutions-IAM5[Action::s3:GetObject*]``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import cdk_nag
 from constructs import IConstruct
 
 MIN_REASON_LENGTH = 30
+VALIDATION_REPORT_FILE = "validation-report.json"
+# cdk-nag rules whose findings carry a per-resource id (``Rule[detail]``): a coarse
+# acknowledgement of these is expanded to the exact ids of the construct's IAM policies.
+IAM5 = "AwsSolutions-IAM5"
 
 
 class NagPack(Enum):
@@ -34,53 +45,105 @@ class NagPack(Enum):
 ENFORCED_PACKS: tuple[NagPack, ...] = tuple(NagPack)
 
 
+class ComplianceFindings(RuntimeError):
+    """Unacknowledged cdk-nag findings (or acknowledgements that matched nothing) in a
+    synthesized assembly.
+
+    Attributes:
+        findings: one line per problem, ``<acknowledgement id> on <construct path>`` first.
+        report: the parsed ``validation-report.json`` (``{}`` when there was none).
+    """
+
+    def __init__(self, message: str, findings: list[str] | None = None, report: Any = None):
+        super().__init__(message)
+        self.findings = findings or []
+        self.report = report or {}
+
+
 def enable_compliance_checks(
     scope: cdk.App | cdk.Stage, packs: Iterable[NagPack] = ENFORCED_PACKS
 ) -> None:
-    """Attach the packs to ``scope``: synthesis then fails on any unacknowledged finding."""
-    cdk.Validations.of(scope).add_plugins(*(pack.plugin_class() for pack in packs))
+    """Attach the cdk-nag ``packs`` to ``scope`` and make ``app.synth()`` fail on any
+    unacknowledged finding.
 
+    This is the one call a CDK app needs: afterwards ``app.synth()`` raises
+    ``ComplianceFindings`` listing each unacknowledged finding (the id to acknowledge it with
+    and its construct path) and each acknowledgement that matched no finding, whatever the
+    app's shape (stacks, stages, nested stacks) and however it runs (``cdk synth``/``cdk
+    deploy`` through the CLI, or ``python app.py``). Run as a program, the app then exits
+    with status 1 and the list (no traceback).
 
-class ComplianceFindings(RuntimeError):
-    """Unacknowledged cdk-nag findings in a synthesized assembly."""
+    Why the app checks, not only CDK: the CDK CLI synthesizes with the context
+    ``@aws-cdk/core:failSynthOnValidationErrors=false`` and judges the validation report
+    itself, but only for the stacks it selected, so findings in a ``Stage`` pass ``cdk synth``.
 
-
-def check_validation_report(assembly_directory: str | Path) -> dict:
-    """Raise ``ComplianceFindings`` listing every unacknowledged finding (rule and construct
-    path) in the assembly's ``validation-report.json``; return the report otherwise.
-
-    The CDK CLI synthesizes with ``@aws-cdk/core:failSynthOnValidationErrors=false``, so an
-    app run by ``cdk synth``/``cdk deploy`` must check the report itself (``app.py`` does).
-    A missing report is an error too: with the packs attached, synthesis always writes one, so
-    its absence means the packs did not run (e.g. ``enable_compliance_checks`` not called).
+    Args:
+        scope: the App (every stack) or one Stage (its stacks only).
+        packs: the packs to attach. Default: all four (``ENFORCED_PACKS``).
     """
-    path = Path(assembly_directory) / "validation-report.json"
+    packs = tuple(packs)
+    cdk.Validations.of(scope).add_plugins(*(pack.plugin_class() for pack in packs))
+    gate = _gate(scope.node.root)
+    gate.scopes.append((scope.node.path, frozenset(pack.rule_prefix for pack in packs)))
+    gate.install(scope.node.root)
+
+
+def check_validation_report(assembly_directory: str | Path, app: IConstruct | None = None) -> dict:
+    """Raise ``ComplianceFindings`` listing every unacknowledged finding (acknowledgement id
+    and construct path) in the assembly's ``validation-report.json``, and, given the ``app``,
+    every acknowledgement made with ``acknowledge`` that matched no finding; return the report
+    otherwise.
+
+    ``enable_compliance_checks`` already runs this after ``app.synth()``; call it yourself
+    only for an assembly synthesized elsewhere. A missing report is an error: with the packs
+    attached, synthesis always writes one, so its absence means the packs did not run.
+    """
+    path = Path(assembly_directory) / VALIDATION_REPORT_FILE
     if not path.exists():
         raise ComplianceFindings(
             f"no cdk-nag validation report at {path}: the packs did not run "
             "(call enable_compliance_checks(app) before app.synth())"
         )
     report = json.loads(path.read_text())
-    findings = [
-        f"{violation['ruleName']}: {construct['constructPath']}"
+    problems = sorted(
+        f"{plugin['pluginName']}::{violation['ruleName']} on {construct['constructPath']}"
         for plugin in report.get("pluginReports", [])
         if plugin.get("conclusion") == "failure"
         for violation in plugin.get("violations", [])
         for construct in violation.get("violatingConstructs", [])
-    ]
-    if findings:
+    )
+    unused = [] if app is None else _gate(app.node.root).unused(report)
+    if problems or unused:
+        sections = []
+        if problems:
+            sections.append(
+                f"{len(problems)} unacknowledged cdk-nag finding(s); fix each or acknowledge "
+                "it on its construct with acknowledge(construct, id, reason):\n  "
+                + "\n  ".join(problems)
+            )
+        if unused:
+            sections.append(
+                f"{len(unused)} acknowledgement(s) matched no finding:\n  " + "\n  ".join(unused)
+            )
         raise ComplianceFindings(
-            f"{len(findings)} unacknowledged cdk-nag finding(s) (full report: {path}):\n  "
-            + "\n  ".join(sorted(findings))
+            "\n".join(sections) + f"\n(full report: {path})", problems + unused, report
         )
     return report
 
 
 def acknowledge(construct: IConstruct, rules: str | Iterable[str], reason: str) -> None:
-    """Acknowledge cdk-nag ``rules`` (e.g. ``"AwsSolutions-IAM5"``) on ``construct`` only.
+    """Acknowledge cdk-nag findings on ``construct`` (and its children) only.
 
-    Raises ``ValueError`` for an unknown pack prefix, a reason shorter than 30 characters, or
-    an App, Stage or Stack (an acknowledgement there would cover every resource below it).
+    ``rules``: finding ids as the validation report prints them, with or without the pack
+    prefix: ``"AwsSolutions-S1"``, ``"AwsSolutions::AwsSolutions-S1"``,
+    ``"AwsSolutions-IAM5[Resource::<Bucket.Arn>/*]"``. The coarse ``"AwsSolutions-IAM5"``
+    covers every wildcard of the IAM policies below ``construct`` except full wildcards
+    (``*`` or ``service:*``, which raise at synth). Any other id that matches no finding makes
+    the gate of ``enable_compliance_checks`` fail, naming the exact ids to use instead.
+
+    Raises ``ValueError`` for an unknown pack prefix, a malformed id, a reason shorter than 30
+    characters, or an App, Stage or Stack (an acknowledgement there would cover every
+    resource below it).
     """
     if cdk.Stage.is_stage(construct) or cdk.Stack.is_stack(construct):
         raise ValueError(
@@ -92,12 +155,39 @@ def acknowledge(construct: IConstruct, rules: str | Iterable[str], reason: str) 
             f"acknowledgement reason {reason!r} on '{construct.node.path}' must explain why the "
             f"finding is safe (≥ {MIN_REASON_LENGTH} characters)"
         )
-    acknowledgements = [
-        cdk.Acknowledgment(id=_acknowledgement_id(rule), reason=reason)
-        for rule in ([rules] if isinstance(rules, str) else rules)
-    ]
-    if acknowledgements:
-        cdk.Validations.of(construct).acknowledge(*acknowledgements)
+    ids = [acknowledgement_id(rule) for rule in ([rules] if isinstance(rules, str) else rules)]
+    gate = _gate(construct.node.root)
+    exact = []
+    for ack_id in ids:
+        gate.acknowledgements.append(_Acknowledgement(construct.node.path, ack_id))
+        if ack_id == f"AwsSolutions::{IAM5}":
+            from ml_data_platform.compliance.wildcards import acknowledge_subtree_wildcards
+
+            acknowledge_subtree_wildcards(construct, reason)
+        else:
+            exact.append(cdk.Acknowledgment(id=ack_id, reason=reason))
+    if exact:
+        cdk.Validations.of(construct).acknowledge(*exact)
+
+
+def acknowledgement_id(rule: str) -> str:
+    """The id CDK matches acknowledgements by, ``<pack>::<pack>-<rule>[<detail>]``, from a
+    rule id with or without the pack prefix (as the validation report prints either)."""
+    head, bracket, detail = rule.strip().partition("[")
+    if "::" in head:
+        pack, _, name = head.partition("::")
+    else:
+        pack, name = head.split("-", 1)[0], head
+    known = sorted(p.rule_prefix for p in NagPack)
+    if pack not in known or not name.startswith(pack + "-") or name == pack + "-":
+        raise ValueError(
+            f"unknown cdk-nag rule {rule!r}: expected '<pack>-<rule>' (optionally "
+            f"'<pack>::<pack>-<rule>', and '[<detail>]' as the report prints it) with pack one "
+            f"of {known}"
+        )
+    if bracket and (not detail.endswith("]") or len(detail) < 2):
+        raise ValueError(f"cdk-nag finding id {rule!r} has an unclosed '[...]' detail")
+    return f"{pack}::{name}{bracket}{detail}"
 
 
 def skip_checkov(resource: cdk.CfnResource, check_id: str, reason: str) -> None:
@@ -114,11 +204,123 @@ def skip_checkov(resource: cdk.CfnResource, check_id: str, reason: str) -> None:
     resource.add_metadata("checkov", metadata)
 
 
-def _acknowledgement_id(rule: str) -> str:
-    prefix = rule.split("-", 1)[0]
-    if prefix not in {pack.rule_prefix for pack in NagPack}:
-        known = sorted(pack.rule_prefix for pack in NagPack)
-        raise ValueError(
-            f"unknown cdk-nag rule {rule!r}: expected '<pack>-<rule>' with pack one of {known}"
+@dataclass(frozen=True)
+class _Acknowledgement:
+    path: str
+    id: str
+
+    @property
+    def pack(self) -> str:
+        return self.id.split("::", 1)[0]
+
+    @property
+    def coarse(self) -> bool:
+        return "[" not in self.id
+
+
+@dataclass
+class _Gate:
+    """What one App's compliance gate knows: the checked scopes and every acknowledgement."""
+
+    scopes: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    acknowledgements: list[_Acknowledgement] = field(default_factory=list)
+    installed: bool = False
+
+    def install(self, app: Any) -> None:
+        if self.installed:
+            return
+        self.installed = True
+        app.synth = _gated_synth(app, app.synth)
+        _install_excepthook()
+
+    def checked(self, ack: _Acknowledgement) -> bool:
+        """Whether a pack that can match ``ack`` ran over its construct."""
+        return any(
+            ack.pack in packs
+            and (not scope or ack.path == scope or ack.path.startswith(scope + "/"))
+            for scope, packs in self.scopes
         )
-    return f"{prefix}::{rule}"
+
+    def unused(self, report: dict) -> list[str]:
+        used: set[tuple[str, str]] = set()
+        findings: dict[tuple[str, str], set[str]] = {}
+        for plugin in report.get("pluginReports", []):
+            pack = plugin.get("pluginName", "")
+            for suppressed in plugin.get("suppressedViolations", []):
+                used.add((suppressed.get("acknowledgedAt", ""), suppressed.get("acknowledgedId")))
+            for violation in plugin.get("violations", []) + plugin.get("suppressedViolations", []):
+                finding_id = f"{pack}::{violation['ruleName']}"
+                for construct in violation.get("violatingConstructs", []):
+                    findings.setdefault((construct["constructPath"], pack), set()).add(finding_id)
+        problems = []
+        for ack in dict.fromkeys(self.acknowledgements):
+            if not self.checked(ack) or _matched(ack, used):
+                continue
+            exact = sorted(
+                finding
+                for (path, pack), ids in findings.items()
+                if pack == ack.pack and (path == ack.path or path.startswith(ack.path + "/"))
+                for finding in ids
+                if finding.startswith(ack.id + "[")
+            )
+            hint = (
+                f"; its findings there have exact ids, acknowledge these: {exact}" if exact else ""
+            )
+            problems.append(f"{ack.id} on {ack.path}{hint}")
+        return problems
+
+
+def _matched(ack: _Acknowledgement, used: set[tuple[str, str]]) -> bool:
+    # A coarse id also matches through the exact ids it was expanded to (IAM5).
+    return any(
+        path == ack.path
+        and (used_id == ack.id or (ack.coarse and used_id.startswith(ack.id + "[")))
+        for path, used_id in used
+    )
+
+
+def _gate(root: Any) -> _Gate:
+    gate = getattr(root, "_mldp_compliance_gate", None)
+    if gate is None:
+        gate = _Gate()
+        root._mldp_compliance_gate = gate
+    return gate
+
+
+def _gated_synth(app: Any, synth: Callable[..., Any]) -> Callable[..., Any]:
+    def gated_synth(*args: Any, **kwargs: Any) -> Any:
+        report = Path(app.outdir) / VALIDATION_REPORT_FILE
+        report.unlink(missing_ok=True)
+        try:
+            assembly = synth(*args, **kwargs)
+        except RuntimeError as error:
+            # Outside the CLI, CDK itself fails on a finding; replace its message with ours.
+            if "ValidationFailed" not in str(error) or not report.exists():
+                raise
+            try:
+                check_validation_report(report.parent, app)
+            except ComplianceFindings as findings:
+                raise findings from None
+            raise
+        check_validation_report(assembly.directory, app)
+        return assembly
+
+    gated_synth.__doc__ = synth.__doc__
+    return gated_synth
+
+
+def _install_excepthook() -> None:
+    """An uncaught ``ComplianceFindings`` ends the program with its list and status 1, without
+    a traceback; every other exception goes to the previous hook."""
+    previous = sys.excepthook
+    if getattr(previous, "_mldp_compliance", False):
+        return
+
+    def hook(kind: type[BaseException], value: BaseException, traceback: Any) -> None:
+        if isinstance(value, ComplianceFindings):
+            print(f"cdk-nag: {value}", file=sys.stderr)
+            return
+        previous(kind, value, traceback)
+
+    hook._mldp_compliance = True  # type: ignore[attr-defined]
+    sys.excepthook = hook

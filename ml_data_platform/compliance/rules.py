@@ -24,5 +24,4 @@ SECRETS_MANAGER_ROTATION = (
     "AwsSolutions-SMG4",
     "HIPAA.Security-SecretsManagerRotationEnabled",
     "NIST.800.53.R5-SecretsManagerRotationEnabled",
-    "PCI.DSS.321-SecretsManagerRotationEnabled",
-)
+)  # PCI DSS 3.2.1 has no rotation rule

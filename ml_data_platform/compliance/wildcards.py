@@ -17,11 +17,10 @@ from typing import Any
 
 import aws_cdk as cdk
 import jsii
+from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
-from ml_data_platform.compliance.nag import acknowledge
-
-IAM5 = "AwsSolutions-IAM5"
+from ml_data_platform.compliance.nag import IAM5, acknowledge
 
 
 def acknowledge_policy_wildcards(
@@ -70,11 +69,7 @@ class _AcknowledgeWildcards:
         if self._resources is not None:
             exact = {f"Resource::{flatten_reference(stack.resolve(r))}" for r in self._resources}
             findings = [f for f in findings if f in exact]
-        broad = [
-            f
-            for f in findings
-            if f in _FORBIDDEN or (f.startswith("Action::") and f.endswith(":*"))
-        ]
+        broad = [f for f in findings if _is_full_wildcard(f)]
         if broad:
             return [f"refusing to acknowledge full wildcards {broad} on {self._policy.node.path}"]
         acknowledge(self._target, [f"{IAM5}[{f}]" for f in findings], self._reason)
@@ -82,6 +77,49 @@ class _AcknowledgeWildcards:
 
 
 _FORBIDDEN = {"Action::*", "Resource::*"}
+
+
+def acknowledge_subtree_wildcards(construct: IConstruct, reason: str) -> None:
+    """``acknowledge(construct, "AwsSolutions-IAM5", reason)``: acknowledge, on ``construct``,
+    the exact IAM5 ids of every IAM policy below it (full wildcards raise at synth)."""
+    construct.node.add_validation(_AcknowledgeSubtreeWildcards(construct, reason))
+
+
+@jsii.implements(IValidation)
+class _AcknowledgeSubtreeWildcards:
+    def __init__(self, construct: IConstruct, reason: str) -> None:
+        self._construct = construct
+        self._reason = reason
+
+    def validate(self) -> list[str]:
+        findings: dict[str, None] = {}
+        for child in self._construct.node.find_all():
+            for document in _policy_documents(child):
+                findings.update(dict.fromkeys(wildcard_findings(document)))
+        broad = [f for f in findings if _is_full_wildcard(f)]
+        if broad:
+            return [
+                f"refusing to acknowledge full wildcards {broad} below "
+                f"{self._construct.node.path}: acknowledge each by its exact id "
+                f"('{IAM5}[Action::*]') if it really is safe"
+            ]
+        if findings:
+            acknowledge(self._construct, [f"{IAM5}[{f}]" for f in findings], self._reason)
+        return []
+
+
+def _policy_documents(construct: IConstruct) -> list[dict[str, Any]]:
+    """The resolved policy documents of an IAM policy resource (inline role policies too)."""
+    if isinstance(construct, iam.CfnPolicy | iam.CfnManagedPolicy):
+        return [cdk.Stack.of(construct).resolve(construct.policy_document)]
+    if isinstance(construct, iam.CfnRole):
+        policies = cdk.Stack.of(construct).resolve(construct.policies) or []
+        return [p.get("policyDocument") or p.get("PolicyDocument") or {} for p in policies]
+    return []
+
+
+def _is_full_wildcard(finding: str) -> bool:
+    return finding in _FORBIDDEN or (finding.startswith("Action::") and finding.endswith(":*"))
 
 
 def wildcard_findings(document: dict[str, Any]) -> list[str]:

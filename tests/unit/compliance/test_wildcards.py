@@ -1,13 +1,11 @@
 """compliance.wildcards: acknowledging exactly the IAM5 findings of named resources."""
 
-import json
-from pathlib import Path
-
 import aws_cdk as cdk
+import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
-from ml_data_platform.compliance import NagPack, enable_compliance_checks
+from ml_data_platform.compliance import ComplianceFindings, NagPack, enable_compliance_checks
 from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
 from tests.conftest import make_app
 
@@ -26,7 +24,9 @@ def test_only_the_named_resources_are_acknowledged_and_other_wildcards_stay_find
     )
     acknowledge_policy_wildcards(policy, REASON, resources=[kept])
     enable_compliance_checks(app, [NagPack.AWS_SOLUTIONS])
-    report = json.loads((Path(app.synth().directory) / "validation-report.json").read_text())
+    with pytest.raises(ComplianceFindings) as raised:
+        app.synth()
+    report = raised.value.report
     (plugin,) = report["pluginReports"]
     iam5 = {
         v["ruleName"] for v in plugin["violations"] if v["ruleName"].startswith("AwsSolutions-IAM5")
