@@ -111,6 +111,7 @@ class WarehouseStack(cdk.Stack):
                 jsonpaths=jsonpaths,
                 jsonpaths_bucket=raw_bucket,
                 jsonpaths_bucket_key=data_lake.key,
+                removal_policy=removal_policy,
             )
             if create_table
             else None

@@ -21,6 +21,7 @@ MAX_ALIAS_NAME_LENGTH = 250
 _ALIAS_NAME = re.compile(rf"^[a-zA-Z0-9/_-]{{1,{MAX_ALIAS_NAME_LENGTH}}}$")
 _RESERVED_ALIAS_PREFIX = "aws/"
 _ALIAS_HASH_LENGTH = 8
+DENY_GRANTS_SID = "DenyGrantsNotForAwsResources"
 _ENCRYPT_DECRYPT = [
     "kms:Encrypt*",
     "kms:Decrypt*",
@@ -38,7 +39,12 @@ class DataLakeKey(Construct):
     Secrets Manager, which call KMS on the caller's behalf) and adds the three services that use
     the key as themselves: CloudWatch Logs (encrypted log groups of this account and region),
     CloudWatch (alarm notifications to encrypted SNS topics) and EventBridge (rules of this
-    account delivering to encrypted SNS topics and SQS dead-letter queues).
+    account delivering to encrypted SNS topics and SQS dead-letter queues). Grants are limited
+    to AWS resources: ``kms:CreateGrant`` is denied unless the grant is for an AWS resource
+    (``kms:GrantIsForAWSResource``, e.g. Redshift Serverless encrypting its namespace) or the
+    caller is an AWS service (``aws:PrincipalIsAWSService``); Firehose, S3, Kinesis, Glue and
+    Secrets Manager use the key without grants (AWS Control Tower CT.KMS.PR.3,
+    https://docs.aws.amazon.com/kms/latest/developerguide/grants.html#grant-conditions).
 
     Args:
         alias: Alias name, with or without the leading ``alias/``: 1–250 letters, digits,
@@ -111,6 +117,21 @@ class DataLakeKey(Construct):
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=["*"],
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=DENY_GRANTS_SID,
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={
+                    "BoolIfExists": {
+                        "kms:GrantIsForAWSResource": "false",
+                        "aws:PrincipalIsAWSService": "false",
+                    }
+                },
             )
         )
 

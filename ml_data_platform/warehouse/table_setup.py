@@ -36,6 +36,7 @@ from constructs import Construct
 from ml_data_platform.compliance import acknowledge, skip_checkov
 from ml_data_platform.core.inputs import Kind, optional_kind
 from ml_data_platform.core.limits import REDSHIFT_DATA_API_MAX_SQL_BYTES
+from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.warehouse.ddl import RedshiftTable
 from ml_data_platform.warehouse.jsonpaths import JsonPaths, JsonPathsFile
 from ml_data_platform.warehouse.warehouse import Warehouse, WarehouseEndpoint
@@ -86,6 +87,9 @@ class RedshiftTableSetup(Construct):
         encryption_key: Key for the provider's log group. Default: ``endpoint.secret_key``
             (required if that is None).
         log_retention: Provider log retention. Default: one year.
+        removal_policy: The provider's log group (the record of every DDL run): ``RETAIN``
+            (default) or ``DESTROY`` (needs the allow-destroy context), like the platform's other
+            log groups.
         jsonpaths: Write a jsonpaths file for the table (pass ``jsonpaths_file`` to
             ``WarehouseDeliveryStream(copy_format=...)``). Default: none (COPY uses
             ``JSON 'auto'``).
@@ -108,6 +112,7 @@ class RedshiftTableSetup(Construct):
         table: RedshiftTable,
         encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        removal_policy: cdk.RemovalPolicy | None = None,
         jsonpaths: JsonPaths | None = None,
         jsonpaths_bucket: s3.IBucket | None = None,
         jsonpaths_bucket_key: kms.IKey | None = None,
@@ -175,7 +180,7 @@ class RedshiftTableSetup(Construct):
             "ProviderLogs",
             encryption_key=log_key,
             retention=log_retention,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
+            removal_policy=resolve_removal_policy(self, removal_policy),
         )
         self.role = iam.Role(
             self,

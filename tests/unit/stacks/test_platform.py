@@ -54,7 +54,8 @@ PROD_RETAINED = {
         "AWS::RedshiftServerless::Namespace": None,
         "AWS::RedshiftServerless::Workgroup": None,
         "AWS::SecretsManager::Secret": None,
-        "AWS::Logs::LogGroup": WAREHOUSE_DATA_LOG_GROUPS,
+        # Every log group, the table-setup provider's record of its DDL runs included.
+        "AWS::Logs::LogGroup": WAREHOUSE_DATA_LOG_GROUPS | {"TableSetupProviderLogsDB228376"},
     },
 }
 
@@ -152,6 +153,7 @@ def test_dev_opts_in_to_destroy_and_prod_retains(platform):
         "WarehouseAdminSecret0B1DB325",
         "WarehouseNamespace78ED5B58",
         "WarehouseWorkgroup507BB996",
+        "TableSetupProviderLogsDB228376",
         *WAREHOUSE_DATA_LOG_GROUPS,
     } <= checked
     prod["storage"].resource_count_is("Custom::S3AutoDeleteObjects", 0)

@@ -160,6 +160,26 @@ def test_key_has_rotation_alias_and_service_statements(lake_template):
     assert alias["Properties"]["AliasName"] == "alias/ml-data-platform/lake/datalake-key"
 
 
+def test_key_policy_denies_grants_that_are_not_for_aws_resources(lake_template):
+    _, key = only_resource(lake_template, "AWS::KMS::Key")
+    (deny,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s["Effect"] == "Deny"]
+    assert deny == {
+        "Sid": "DenyGrantsNotForAwsResources",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        # Both false (AND): an IAM user or role creating a grant for itself; a service (Redshift
+        # Serverless) or a grant for an AWS resource is not denied.
+        "Condition": {
+            "BoolIfExists": {
+                "kms:GrantIsForAWSResource": "false",
+                "aws:PrincipalIsAWSService": "false",
+            }
+        },
+    }
+
+
 def test_grant_ml_consumer_reads_curated_and_analytics_only(lake_template):
     policies = resources_of_type(lake_template, "AWS::IAM::Policy")
     (policy,) = policies.values()
