@@ -20,8 +20,3 @@ CLOUDWATCH_LOG_GROUP_ENCRYPTED = (
     "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
     "PCI.DSS.321-CloudWatchLogGroupEncrypted",
 )
-SECRETS_MANAGER_ROTATION = (
-    "AwsSolutions-SMG4",
-    "HIPAA.Security-SecretsManagerRotationEnabled",
-    "NIST.800.53.R5-SecretsManagerRotationEnabled",
-)  # PCI DSS 3.2.1 has no rotation rule

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 import re
 from dataclasses import dataclass
 
@@ -31,13 +30,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge
-from ml_data_platform.compliance.rules import SECRETS_MANAGER_ROTATION
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
 from ml_data_platform.core.kms import kms_statement
 from ml_data_platform.core.names import stack_scoped_path
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.storage.key import DataLakeKey
 from ml_data_platform.warehouse.ddl import validate_identifier
+from ml_data_platform.warehouse.lookup import WarehouseLookup
 from ml_data_platform.warehouse.network import REDSHIFT_PORT, firehose_cidr_for_region
 
 DEFAULT_BASE_CAPACITY_RPUS = 8
@@ -56,24 +55,11 @@ MIN_SUBNETS = 3
 TWO_AZ_REGIONS = frozenset({"us-west-1"})
 DEFAULT_ADMIN_USERNAME = "admin"
 DEFAULT_DATABASE = "dev"
-# Redshift passwords: 8–64 printable ASCII characters with an upper, a lower and a digit;
-# not ' " \ / @ or space (https://docs.aws.amazon.com/redshift/latest/APIReference/API_CreateCluster.html).
-_PASSWORD_EXCLUDED = "'\"\\/@ `"
-_PASSWORD_LENGTH = 32
 MIN_RESOURCE_NAME = 3
 MAX_RESOURCE_NAME = 64
 _RESOURCE_NAME = re.compile(rf"^[a-z0-9-]{{{MIN_RESOURCE_NAME},{MAX_RESOURCE_NAME}}}$")
 _NAME_HASH_LENGTH = 8
 
-ROTATION_REASON = (
-    "The admin secret is the one Firehose reads ({username, password}) and the namespace's "
-    "AdminUserPassword resolves from it at deploy time. Redshift's own managed rotation "
-    "(ManageAdminPassword) cannot be used: CloudFormation does not return that secret's ARN "
-    "(Namespace.AdminPasswordSecretArn is not a GetAtt attribute), so Firehose could not be "
-    "pointed at it. A rotation Lambda would need to run ALTER USER inside the warehouse VPC "
-    "(the hosted redshift_single_user template targets provisioned clusters). Rotation is "
-    "the runbook step in docs/operations.md (new secret value, then update-namespace)."
-)
 PUBLIC_ROUTE_REASON = (
     "Amazon Data Firehose loads into Redshift only over the workgroup's public endpoint "
     "(firehose/latest/dev/controlling-access.html#using-iam-rs-vpc), so its subnets need a "
@@ -193,15 +179,16 @@ class Warehouse(Construct):
     """Amazon Redshift Serverless (namespace + workgroup) that Firehose can load into.
 
     - Encryption: the namespace and the admin secret use the platform key.
-    - Credentials: a generated admin password in a Secrets Manager secret
-      ``{"username", "password"}`` (the shape Firehose reads); the namespace takes the password
-      from it through a dynamic reference (``manage_admin_password`` off), so the secret's ARN
-      is known at synth time and the password never appears in the template.
+    - Credentials: Redshift manages and rotates the admin password (``manage_admin_password``)
+      in a Secrets Manager secret ``{"username", "password"}`` (the shape Firehose reads) under
+      the platform key; ``WarehouseLookup`` reads its ARN at deploy time (``GetNamespace``;
+      CloudFormation has no ``GetAtt`` for it).
     - Audit logging: ``userlog``, ``connectionlog`` and ``useractivitylog`` exported to
       CloudWatch Logs (``enable_user_activity_logging`` is on).
     - Network: enhanced VPC routing on; publicly accessible (Firehose only loads over the public
       endpoint), with a security group that admits only Firehose's CIDR block for the stack's
-      region on port 5439; an S3 gateway endpoint so COPY reaches S3 through the VPC.
+      region on port 5439 and lets out only HTTPS to the region's S3 prefix list (COPY reads
+      S3 through the VPC's gateway endpoint).
 
     Args:
         encryption_key: KMS key for the namespace and the secret. Default: a new ``DataLakeKey``.
@@ -220,7 +207,8 @@ class Warehouse(Construct):
         removal_policy: ``RETAIN`` (default) or ``DESTROY`` (needs the allow-destroy context).
 
     Attributes:
-        namespace, workgroup: The L1 resources. secret: The admin secret. key: The KMS key.
+        namespace, workgroup: The L1 resources. secret: The managed admin secret (imported by
+        ARN). lookup: The ``WarehouseLookup``. key: The KMS key.
         security_group, vpc: Network. jdbc_url: ``jdbc:redshift://<endpoint>:5439/<database>``.
         endpoint: A ``WarehouseEndpoint`` for ``WarehouseDeliveryStream``.
         database, admin_username, base_capacity, firehose_cidr: The validated settings.
@@ -292,8 +280,8 @@ class Warehouse(Construct):
             self,
             "SecurityGroup",
             vpc=self.vpc,
-            description="Redshift Serverless workgroup: Amazon Data Firehose ingress only",
-            allow_all_outbound=True,
+            description="Redshift Serverless workgroup: Firehose in, S3 (COPY) out",
+            allow_all_outbound=False,
         )
         self.security_group.add_ingress_rule(
             ec2.Peer.ipv4(self.firehose_cidr),
@@ -301,34 +289,32 @@ class Warehouse(Construct):
             f"Amazon Data Firehose ({region}) to Redshift",
         )
 
-        self.secret = secretsmanager.Secret(
-            self,
-            "AdminSecret",
-            description=f"Redshift Serverless admin credentials ({namespace_name}), read by Firehose",
-            encryption_key=self.key,
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template=json.dumps({"username": self.admin_username}),
-                generate_string_key="password",
-                exclude_characters=_PASSWORD_EXCLUDED,
-                password_length=_PASSWORD_LENGTH,
-                require_each_included_type=True,
-            ),
-            removal_policy=policy,
-        )
-        acknowledge(self.secret, SECRETS_MANAGER_ROTATION, ROTATION_REASON)
-
         self.namespace = redshiftserverless.CfnNamespace(
             self,
             "Namespace",
             namespace_name=namespace_name,
             db_name=self.database,
             admin_username=self.admin_username,
-            admin_user_password=self.secret.secret_value_from_json("password").unsafe_unwrap(),
-            manage_admin_password=False,
+            manage_admin_password=True,
+            admin_password_secret_kms_key_id=self.key.key_arn,
             kms_key_id=self.key.key_arn,
             log_exports=list(AUDIT_LOG_EXPORTS),
         )
         self.namespace.apply_removal_policy(policy)
+        # CloudFormation returns neither the managed secret's ARN nor the S3 prefix list id.
+        self.lookup = WarehouseLookup(
+            self, "Lookup", namespace=self.namespace, key=self.key, removal_policy=policy
+        )
+        self.secret: secretsmanager.ISecret = secretsmanager.Secret.from_secret_complete_arn(
+            self, "AdminSecret", self.lookup.admin_secret_arn
+        )
+        # Enhanced VPC routing sends COPY's S3 reads through the VPC (gateway endpoint): the
+        # one connection the workgroup opens. Firehose's inbound connections need no egress rule.
+        self.security_group.add_egress_rule(
+            ec2.Peer.prefix_list(self.lookup.s3_prefix_list_id),
+            ec2.Port.tcp(443),
+            "S3 through the gateway endpoint (COPY with enhanced VPC routing)",
+        )
         self.workgroup = redshiftserverless.CfnWorkgroup(
             self,
             "Workgroup",

@@ -3,15 +3,16 @@ the expected acknowledgements."""
 
 import pytest
 
+from ml_data_platform.warehouse.lookup import DEPLOY_TIME_FUNCTION_RULES
 from tests.conftest import acknowledged_rules, make_app, synth_with_nag
 from tests.unit.stacks.test_warehouse_stack import ZONES_WITH_STAGING_RULE, build
 
 PROVIDER = "Warehouse/AWS679f53fac002430cb0da5b7982bd2287"
 EXPECTED = {
-    # The admin secret: no automatic rotation (reason in warehouse.ROTATION_REASON).
-    ("AwsSolutions-SMG4", "Warehouse/Warehouse/AdminSecret"),
-    ("HIPAA.Security-SecretsManagerRotationEnabled", "Warehouse/Warehouse/AdminSecret"),
-    ("NIST.800.53.R5-SecretsManagerRotationEnabled", "Warehouse/Warehouse/AdminSecret"),
+    # The deploy-time lookup (managed admin secret ARN, S3 prefix list id): outside the VPC,
+    # run by CloudFormation only; DescribeManagedPrefixLists has no resource-level permissions.
+    *((rule, "Warehouse/Warehouse/Lookup/Function") for rule in DEPLOY_TIME_FUNCTION_RULES),
+    ("AwsSolutions-IAM5[Resource::*]", "Warehouse/Warehouse/Lookup/Policy"),
     # Kinesis source: SSE on the delivery stream is not allowed.
     ("AwsSolutions-KDF1", "Warehouse/Delivery/Resource"),
     # Object ARNs under the table's staging and backup prefixes.

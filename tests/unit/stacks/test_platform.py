@@ -41,9 +41,9 @@ WAREHOUSE_DATA_LOG_GROUPS = {"DeliveryLogsE7964E8F", "WarehouseVpcFlowLogs3ED9F8
 PINNED_WAREHOUSE_IDS = {
     "AWS::RedshiftServerless::Namespace": {"WarehouseNamespace78ED5B58"},
     "AWS::RedshiftServerless::Workgroup": {"WarehouseWorkgroup507BB996"},
-    "AWS::SecretsManager::Secret": {"WarehouseAdminSecret0B1DB325"},
-    # Plus the table-setup provider's own (operational) log group.
-    "AWS::Logs::LogGroup": WAREHOUSE_DATA_LOG_GROUPS | {"TableSetupProviderLogsDB228376"},
+    # Plus the table-setup provider's and the warehouse lookup's own (operational) log groups.
+    "AWS::Logs::LogGroup": WAREHOUSE_DATA_LOG_GROUPS
+    | {"TableSetupProviderLogsDB228376", "WarehouseLookupLogs864E45D4"},
 }
 # What prod must retain when its stack is deleted or the resource replaced.
 PROD_RETAINED = {
@@ -53,9 +53,9 @@ PROD_RETAINED = {
     "warehouse": {
         "AWS::RedshiftServerless::Namespace": None,
         "AWS::RedshiftServerless::Workgroup": None,
-        "AWS::SecretsManager::Secret": None,
         # Every log group, the table-setup provider's record of its DDL runs included.
-        "AWS::Logs::LogGroup": WAREHOUSE_DATA_LOG_GROUPS | {"TableSetupProviderLogsDB228376"},
+        "AWS::Logs::LogGroup": WAREHOUSE_DATA_LOG_GROUPS
+        | {"TableSetupProviderLogsDB228376", "WarehouseLookupLogs864E45D4"},
     },
 }
 
@@ -150,7 +150,6 @@ def test_dev_opts_in_to_destroy_and_prod_retains(platform):
         "DataLakeKeyBF9D10AC",
         "CatalogRawDatabaseCC29CEE7",
         "ClickstreamDeliveryLogGroup9A1820B2",
-        "WarehouseAdminSecret0B1DB325",
         "WarehouseNamespace78ED5B58",
         "WarehouseWorkgroup507BB996",
         "TableSetupProviderLogsDB228376",

@@ -23,24 +23,50 @@ def built():
     return stack, warehouse, Template.from_stack(stack)
 
 
-def test_namespace_encrypted_with_audit_logs_and_secret_password(built):
+def test_namespace_encrypted_with_audit_logs_and_a_managed_rotating_admin_secret(built):
     stack, warehouse, template = built
     _, namespace = only_resource(template, "AWS::RedshiftServerless::Namespace")
     props = namespace["Properties"]
     key_id = next(iter(resources_of_type(template, "AWS::KMS::Key")))
-    secret_id = stack.get_logical_id(warehouse.secret.node.default_child)
     assert props["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     assert props["LogExports"] == ["userlog", "connectionlog", "useractivitylog"]
-    assert props["ManageAdminPassword"] is False
+    # Redshift manages (and rotates) the admin password in a secret under the lake key.
+    assert props["ManageAdminPassword"] is True
+    assert props["AdminPasswordSecretKmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert "AdminUserPassword" not in props
     assert props["AdminUsername"] == "admin"
     assert props["DbName"] == "dev"
     assert props["NamespaceName"] == "wh-warehouse"
-    assert props["AdminUserPassword"] == {
-        "Fn::Join": [
-            "",
-            ["{{resolve:secretsmanager:", {"Ref": secret_id}, ":SecretString:password::}}"],
-        ]
+    template.resource_count_is("AWS::SecretsManager::Secret", 0)
+    # The managed secret's ARN comes from the deploy-time lookup (GetNamespace).
+    lookup_id = stack.get_logical_id(warehouse.lookup.resource.node.default_child)
+    assert stack.resolve(warehouse.secret.secret_arn) == {
+        "Fn::GetAtt": [lookup_id, "AdminPasswordSecretArn"]
     }
+
+
+def test_lookup_reads_the_namespace_and_the_s3_prefix_list_after_the_namespace(built):
+    stack, warehouse, template = built
+    (lookup,) = resources_of_type(template, "Custom::WarehouseLookup").values()
+    namespace_id = stack.get_logical_id(warehouse.namespace)
+    assert lookup["Properties"]["NamespaceName"] == "wh-warehouse"
+    assert lookup["Properties"]["S3PrefixListName"] == {
+        "Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".s3"]]
+    }
+    assert namespace_id in lookup["DependsOn"]
+    _, function = only_resource(template, "AWS::Lambda::Function")
+    assert function["Properties"]["Runtime"] == "python3.14"
+    assert "def lookup(" in function["Properties"]["Code"]["ZipFile"]
+    policy = resources_of_type(template, "AWS::IAM::ManagedPolicy")[
+        next(i for i in resources_of_type(template, "AWS::IAM::ManagedPolicy") if "Lookup" in i)
+    ]
+    statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert statements["ReadNamespace"]["Action"] == "redshift-serverless:GetNamespace"
+    assert statements["ReadNamespace"]["Resource"] == {
+        "Fn::GetAtt": [namespace_id, "Namespace.NamespaceArn"]
+    }
+    assert statements["ReadPrefixLists"]["Action"] == "ec2:DescribeManagedPrefixLists"
+    assert set(statements) == {"ReadNamespace", "ReadPrefixLists", "WriteLogs"}
 
 
 def test_workgroup_public_enhanced_routing_port_and_capacity(built):
@@ -61,8 +87,8 @@ def test_workgroup_public_enhanced_routing_port_and_capacity(built):
     assert namespace_id in workgroup["DependsOn"]
 
 
-def test_security_group_admits_exactly_the_firehose_cidr(built):
-    _, _, template = built
+def test_security_group_admits_the_firehose_cidr_and_lets_out_only_s3_https(built):
+    stack, warehouse, template = built
     _, group = only_resource(template, "AWS::EC2::SecurityGroup")
     assert group["Properties"]["SecurityGroupIngress"] == [
         {
@@ -74,19 +100,18 @@ def test_security_group_admits_exactly_the_firehose_cidr(built):
         }
     ]
     template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
-
-
-def test_secret_shape_and_key(built):
-    _, _, template = built
-    _, secret = only_resource(template, "AWS::SecretsManager::Secret")
-    generate = secret["Properties"]["GenerateSecretString"]
-    assert generate["SecretStringTemplate"] == '{"username": "admin"}'
-    assert generate["GenerateStringKey"] == "password"
-    assert generate["PasswordLength"] == 32
-    assert generate["RequireEachIncludedType"] is True
-    assert set("'\"\\/@ ") <= set(generate["ExcludeCharacters"])
-    assert "KmsKeyId" in secret["Properties"]
-    template.resource_count_is("AWS::SecretsManager::RotationSchedule", 0)
+    # No 0.0.0.0/0: the one egress is HTTPS to the region's S3 prefix list (COPY through the
+    # gateway endpoint with enhanced VPC routing).
+    assert "SecurityGroupEgress" not in group["Properties"] or all(
+        rule.get("CidrIp") != "0.0.0.0/0" for rule in group["Properties"]["SecurityGroupEgress"]
+    )
+    lookup_id = stack.get_logical_id(warehouse.lookup.resource.node.default_child)
+    (egress,) = resources_of_type(template, "AWS::EC2::SecurityGroupEgress").values()
+    assert egress["Properties"]["DestinationPrefixListId"] == {
+        "Fn::GetAtt": [lookup_id, "S3PrefixListId"]
+    }
+    assert (egress["Properties"]["IpProtocol"], egress["Properties"]["FromPort"]) == ("tcp", 443)
+    assert egress["Properties"]["ToPort"] == 443
 
 
 def test_vpc_has_three_public_subnets_s3_endpoint_flow_logs_and_no_nat(built):
@@ -98,8 +123,11 @@ def test_vpc_has_three_public_subnets_s3_endpoint_flow_logs_and_no_nat(built):
     assert "s3" in str(endpoint["Properties"]["ServiceName"])
     _, flow_log = only_resource(template, "AWS::EC2::FlowLog")
     assert flow_log["Properties"]["LogDestinationType"] == "cloud-watch-logs"
-    _, log_group = only_resource(template, "AWS::Logs::LogGroup")
-    assert "KmsKeyId" in log_group["Properties"]
+    log_groups = resources_of_type(template, "AWS::Logs::LogGroup")
+    assert {i for i in log_groups if "FlowLogs" in i} == {"WarehouseVpcFlowLogs3ED9F8D6"}
+    # The flow logs and the lookup function's logs, both under the key.
+    assert len(log_groups) == 2
+    assert all("KmsKeyId" in group["Properties"] for group in log_groups.values())
     template.resource_count_is("AWS::IAM::Policy", 0)  # managed policy only
 
 
@@ -108,12 +136,14 @@ def test_stateful_resources_are_retained(built):
     for resource_type in (
         "AWS::RedshiftServerless::Namespace",
         "AWS::RedshiftServerless::Workgroup",
-        "AWS::SecretsManager::Secret",
         "AWS::KMS::Key",
     ):
         _, resource = only_resource(template, resource_type)
         assert resource["DeletionPolicy"] == "Retain", resource_type
         assert resource["UpdateReplacePolicy"] == "Retain", resource_type
+    # The admin secret is Redshift's (managed with the namespace), not a resource of the stack.
+    for logical_id, group in resources_of_type(template, "AWS::Logs::LogGroup").items():
+        assert group["DeletionPolicy"] == "Retain", logical_id
 
 
 def test_attributes_and_endpoint(built):
