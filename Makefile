@@ -111,6 +111,10 @@ plan: $(VENV)/.installed ## Workload planner: make plan ARGS="--events-per-secon
 diagram: $(VENV)/.installed ## Regenerate the architecture diagram in docs/architecture.md
 	$(PY) tools/diagram.py docs/architecture.md --env prod
 
+.PHONY: docs
+docs: $(VENV)/.installed ## Generate the API reference (pdoc) into build/api/ml_data_platform.html
+	$(PY) tools/api_reference.py build/api
+
 .PHONY: clean
 clean: ## Remove build output (keeps .venv and node_modules)
 	rm -rf cdk.out build dist *.egg-info .pytest_cache .ruff_cache

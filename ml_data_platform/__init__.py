@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 __version__ = "0.1.0"
+"""The package version (as in pyproject.toml)."""
 
 
 def _exports() -> dict[str, str]:

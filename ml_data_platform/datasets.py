@@ -72,7 +72,13 @@ class DeliveryFormat(Enum):
 @dataclass(frozen=True)
 class Column:
     """A column with a Glue/Hive type such as ``string``, ``decimal(10,2)``,
-    ``array<string>`` or ``struct<id:bigint,tags:array<string>>``."""
+    ``array<string>`` or ``struct<id:bigint,tags:array<string>>``.
+
+    Args:
+        name: Column name (a Glue name: lowercase letters, digits, ``_``).
+        type: The Glue/Hive type.
+        comment: Free text for the catalog. Default: none.
+    """
 
     name: str
     type: str
@@ -149,6 +155,7 @@ class Dataset:
 
     @property
     def layout(self) -> PartitionLayout:
+        """Where the dataset's objects live: its ``PartitionLayout``."""
         return PartitionLayout(self.name, self.granularity, self.partition_keys)
 
     @property

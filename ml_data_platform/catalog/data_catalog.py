@@ -203,9 +203,11 @@ class DataCatalog(Construct):
         return self._names[self._check_zone(zone)]
 
     def database(self, zone: str) -> glue.CfnDatabase:
+        """The ``CfnDatabase`` of ``zone`` (``KeyError`` lists the zones)."""
         return self.databases[self._check_zone(zone)]
 
     def bucket(self, zone: str) -> s3.IBucket:
+        """The bucket of ``zone`` (``KeyError`` lists the zones)."""
         return self.buckets[self._check_zone(zone)]
 
     @property
@@ -213,6 +215,7 @@ class DataCatalog(Construct):
         return cdk.Stack.of(self).format_arn(service="glue", resource="catalog")
 
     def database_arn(self, zone: str) -> str:
+        """The Glue database ARN of ``zone`` (``KeyError`` lists the zones)."""
         return cdk.Stack.of(self).format_arn(
             service="glue", resource="database", resource_name=self.database_name(zone)
         )

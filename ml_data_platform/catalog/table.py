@@ -35,7 +35,15 @@ partition keys are strings (``DYNAMIC_KEY_TYPE``)."""
 
 
 class TableFormat(Enum):
-    """Storage format of a table: (classification, input format, output format, SerDe)."""
+    """Storage format of a table: (classification, input format, output format, SerDe).
+
+    Attributes:
+        classification: The Glue ``classification`` table parameter (``json``, ``parquet``,
+            ``csv``).
+        input_format: The Hadoop input format class.
+        output_format: The Hadoop output format class.
+        serde: The serialization library (SerDe) class.
+    """
 
     JSON = (
         "json",
@@ -50,6 +58,7 @@ class TableFormat(Enum):
         "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
         "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
     )
+    """Apache Parquet (ParquetHiveSerDe), as Firehose's record format conversion writes it."""
     CSV = (
         "csv",
         "org.apache.hadoop.mapred.TextInputFormat",
@@ -66,11 +75,13 @@ class TableFormat(Enum):
 
     @staticmethod
     def of(data_format: DataFormat) -> TableFormat:
+        """The table format of a dataset's landing ``DataFormat``."""
         return {DataFormat.JSON: TableFormat.JSON, DataFormat.PARQUET: TableFormat.PARQUET}[
             data_format
         ]
 
     def serde_parameters(self) -> dict[str, str]:
+        """The SerDe's parameters (field delimiter for CSV, serialization format)."""
         if self is TableFormat.CSV:
             return {"field.delim": ",", "serialization.format": ","}
         return {"serialization.format": "1"}
@@ -249,6 +260,7 @@ class LakeTable(Construct):
 
     @property
     def table_arn(self) -> str:
+        """The Glue table ARN (``arn:…:table/<database>/<table>``)."""
         return cdk.Stack.of(self).format_arn(
             service="glue",
             resource="table",
@@ -257,6 +269,7 @@ class LakeTable(Construct):
 
     @property
     def database_arn(self) -> str:
+        """The Glue database ARN of the table's database."""
         return cdk.Stack.of(self).format_arn(
             service="glue", resource="database", resource_name=self.database_name
         )

@@ -30,12 +30,22 @@ IAM5 = "AwsSolutions-IAM5"
 
 
 class NagPack(Enum):
-    """cdk-nag packs and the prefix of their rule ids."""
+    """cdk-nag packs and the prefix of their rule ids.
+
+    Attributes:
+        rule_prefix: The prefix of the pack's rule ids (``AwsSolutions`` in
+            ``AwsSolutions-S1``).
+        plugin_class: The cdk-nag validation plugin class of the pack.
+    """
 
     AWS_SOLUTIONS = ("AwsSolutions", cdk_nag.AwsSolutionsChecks)
+    """AWS Solutions best practices."""
     HIPAA_SECURITY = ("HIPAA.Security", cdk_nag.HIPAASecurityChecks)
+    """HIPAA Security."""
     NIST_800_53_R5 = ("NIST.800.53.R5", cdk_nag.NIST80053R5Checks)
+    """NIST 800-53 revision 5."""
     PCI_DSS_321 = ("PCI.DSS.321", cdk_nag.PCIDSS321Checks)
+    """PCI DSS 3.2.1."""
 
     def __init__(self, rule_prefix: str, plugin_class: type) -> None:
         self.rule_prefix = rule_prefix

@@ -121,7 +121,23 @@ class WarehouseSettings:
 
 @dataclass(frozen=True)
 class EnvironmentSettings:
-    """Everything one environment (``dev``, ``prod``, ...) needs."""
+    """Everything one environment (``dev``, ``prod``, ...) needs; built from the context by
+    ``settings_from_context`` (docs/configuration.md has every key).
+
+    Args:
+        name: The environment name (the stage id is it, capitalised).
+        project: Project name: prefix of stack and resource names.
+        datasets: The datasets ingested in this environment.
+        account: AWS account id. Default: none (environment-agnostic).
+        region: AWS region. Default: none (environment-agnostic).
+        removal: What happens to data-bearing resources on stack deletion. Default: RETAIN.
+        stream: Kinesis settings (``StreamSettings``). Default: on-demand, 24 h retention.
+        delivery: Firehose settings (``DeliverySettings``). Default: 300 s / 64 MiB, JSON+GZIP.
+        lifecycle: Lifecycle per zone name (a ``LifecyclePreset`` or a ``Lifecycle``).
+            Default: each zone keeps its default preset.
+        warehouse: Redshift Serverless settings (``WarehouseSettings``). Default: disabled.
+        alarm_email: Address subscribed to the alarm topic. Default: none.
+    """
 
     name: str
     project: str

@@ -42,7 +42,9 @@ class StreamMode(Enum):
     """Kinesis Data Streams capacity mode."""
 
     ON_DEMAND = "on-demand"
+    """Capacity scales with traffic; billed per GB and stream hour."""
     PROVISIONED = "provisioned"
+    """A fixed number of shards; billed per shard hour."""
 
 
 @dataclass(frozen=True)

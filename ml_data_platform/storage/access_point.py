@@ -26,17 +26,21 @@ class AccessLevel(Enum):
     """What a consumer may do through an access point: S3 object actions, KMS actions."""
 
     READ = (("s3:GetObject", "s3:GetObjectVersion"), _KMS_DECRYPT)
+    """Read objects (and their versions); decrypt with the bucket's key."""
     READ_WRITE = (
         ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"),
         _KMS_DECRYPT + _KMS_ENCRYPT,
     )
+    """Read and write objects; decrypt and encrypt with the bucket's key."""
 
     @property
     def object_actions(self) -> list[str]:
+        """The S3 object actions of this level."""
         return list(self.value[0])
 
     @property
     def key_actions(self) -> list[str]:
+        """The KMS actions of this level on the bucket's key."""
         return list(self.value[1])
 
 

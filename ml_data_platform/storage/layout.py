@@ -60,10 +60,13 @@ class PartitionGranularity(Enum):
     """How finely objects are partitioned by arrival time."""
 
     DAY = ("year", "month", "day")
+    """One partition per day: ``year=/month=/day=``."""
     HOUR = ("year", "month", "day", "hour")
+    """One partition per hour: ``year=/month=/day=/hour=``."""
 
     @property
     def keys(self) -> tuple[str, ...]:
+        """The time partition keys, outermost first."""
         return self.value
 
 
@@ -242,6 +245,7 @@ class PartitionLayout:
 
     @property
     def dataset_prefix(self) -> str:
+        """``<dataset>/``: the key prefix above the partitions."""
         return f"{self.dataset}/"
 
     def partition_columns(self) -> list[tuple[str, str]]:

@@ -40,14 +40,24 @@ class StorageClass(Enum):
     """S3 storage classes a lifecycle rule can transition objects to.
 
     Each member carries its API name and its minimum storage duration in days.
+
+    Attributes:
+        api_name: The S3 API name (``STANDARD_IA``).
+        minimum_storage_days: Days S3 bills at least, however early an object leaves.
     """
 
     STANDARD_IA = ("STANDARD_IA", 30)
+    """Standard-Infrequent Access."""
     INTELLIGENT_TIERING = ("INTELLIGENT_TIERING", 0)
+    """Intelligent-Tiering (no minimum storage duration)."""
     ONEZONE_IA = ("ONEZONE_IA", 30)
+    """One Zone-Infrequent Access (one availability zone)."""
     GLACIER_IR = ("GLACIER_IR", 90)
+    """Glacier Instant Retrieval."""
     GLACIER = ("GLACIER", 90)
+    """Glacier Flexible Retrieval."""
     DEEP_ARCHIVE = ("DEEP_ARCHIVE", 180)
+    """Glacier Deep Archive."""
 
     def __init__(self, api_name: str, minimum_storage_days: int) -> None:
         self.api_name = api_name
@@ -63,6 +73,7 @@ class StorageClass(Enum):
         return self in _WATERFALL[previous]
 
     def to_cdk(self) -> s3.StorageClass:
+        """The equivalent ``aws_s3.StorageClass``."""
         return _CDK_CLASSES[self]
 
 
@@ -264,6 +275,7 @@ class Lifecycle:
         return self
 
     def to_cdk(self) -> list[s3.LifecycleRule]:
+        """The equivalent ``aws_s3.LifecycleRule`` list, one per rule."""
         return [rule.to_cdk() for rule in self.rules]
 
     @staticmethod

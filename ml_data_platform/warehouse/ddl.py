@@ -96,7 +96,13 @@ def quote_identifier(name: str) -> str:
 class RedshiftType:
     """A Redshift column type. Use the constants (``RedshiftType.BIGINT``), the factories
     (``RedshiftType.decimal(12, 2)``, ``.varchar(256)``, ``.char(2)``) or
-    ``RedshiftType.parse("VARCHAR(256)")``."""
+    ``RedshiftType.parse("VARCHAR(256)")``.
+
+    Attributes:
+        sql: The type as Redshift DDL spells it (``VARCHAR(256)``).
+        SMALLINT, INTEGER, BIGINT, REAL, DOUBLE_PRECISION, BOOLEAN, DATE, TIMESTAMP,
+            TIMESTAMPTZ, SUPER: The types without parameters.
+    """
 
     sql: str
 
@@ -199,7 +205,13 @@ for _name, _type in _SIMPLE.items():
 @dataclass(frozen=True)
 class RedshiftColumn:
     """A column: lowercase name, Redshift type (``RedshiftType`` or a string such as
-    ``"VARCHAR(64)"``), and whether it may be NULL (default: True)."""
+    ``"VARCHAR(64)"``), and whether it may be NULL.
+
+    Args:
+        name: Column name (lowercase identifier, not a reserved word).
+        type: A ``RedshiftType`` or its DDL string; stored parsed.
+        nullable: Whether the column may be NULL (else ``NOT NULL``). Default: True.
+    """
 
     name: str
     type: RedshiftType | str
@@ -214,6 +226,7 @@ class RedshiftColumn:
         object.__setattr__(self, "type", parsed)
 
     def to_sql(self) -> str:
+        """The column's DDL: quoted name, type, ``NOT NULL`` unless nullable."""
         not_null = "" if self.nullable else " NOT NULL"
         return f"{quote_identifier(self.name)} {self.type.sql}{not_null}"  # type: ignore[union-attr]
 
@@ -310,6 +323,7 @@ class RedshiftTable:
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """The column names, in order."""
         return tuple(c.name for c in self.columns)
 
     def create_schema_sql(self) -> str | None:

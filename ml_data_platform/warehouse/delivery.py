@@ -314,9 +314,11 @@ class WarehouseDeliveryStream(Construct):
 
     @property
     def delivery_stream_name(self) -> str:
+        """The delivery stream's name (a token)."""
         return self.delivery_stream.ref
 
     def metric(self, metric_name: str, statistic: str) -> cloudwatch.Metric:
+        """A CloudWatch metric of this delivery stream (``AWS/Firehose`` namespace)."""
         return cloudwatch.Metric(
             namespace="AWS/Firehose",
             metric_name=metric_name,

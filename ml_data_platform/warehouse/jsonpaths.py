@@ -113,6 +113,7 @@ class JsonPathsFile:
 
     @property
     def object_arn(self) -> str:
+        """The ARN of the file's object."""
         return self.bucket.arn_for_objects(self.key)
 
     def key_statement(
