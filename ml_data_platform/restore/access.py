@@ -75,6 +75,7 @@ class LakeRestoreAccess(Construct):
         reports: The ``DataLakeBucket`` of inventories, manifests and reports.
         bucket: The zone bucket.
         inventory_prefix, manifest_prefix, report_prefix: Where each kind of file goes.
+        policy: The role's managed policy.
     """
 
     def __init__(

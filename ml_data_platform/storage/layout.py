@@ -163,9 +163,11 @@ class PartitionKey:
 
     @property
     def firehose_segment(self) -> str:
+        """``<name>=!{partitionKeyFromQuery:<name>}``: this key's part of the Firehose prefix."""
         return f"{self.name}=!{{{PARTITION_KEY_QUERY}:{self.name}}}"
 
     def projection_parameters(self) -> dict[str, str]:
+        """This key's Athena partition-projection table parameters (type, enum values)."""
         params = {f"projection.{self.name}.type": self.projection.value}
         if self.projection is KeyProjection.ENUM:
             params[f"projection.{self.name}.values"] = ",".join(self.values)
