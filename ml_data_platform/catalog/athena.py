@@ -110,8 +110,8 @@ class AthenaWorkgroup(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = require_kind(encryption_key, Kind.KEY, "encryption_key")
-        optional_kind(results_bucket, Kind.BUCKET, "results_bucket")
-        optional_kind(access_logs_bucket, Kind.BUCKET, "access_logs_bucket")
+        results_bucket = optional_kind(results_bucket, Kind.BUCKET, "results_bucket")
+        access_logs_bucket = optional_kind(access_logs_bucket, Kind.BUCKET, "access_logs_bucket")
         require_int(
             bytes_scanned_cutoff, "bytes_scanned_cutoff", minimum=ATHENA_MIN_BYTES_SCANNED_CUTOFF
         )
@@ -210,7 +210,7 @@ class AthenaWorkgroup(Construct):
         tables' prefixes; read/write on the results prefix and encrypt/decrypt with the key;
         ``kms:Decrypt`` through Glue on ``catalog.catalog_key`` when the catalog is encrypted.
         """
-        require_kind(role, Kind.ROLE, "role")
+        role = require_kind(role, Kind.ROLE, "role")
         if not isinstance(catalog, DataCatalog):
             raise TypeError(f"catalog must be a DataCatalog, got {type(catalog).__name__}")
         reject_string(zones, "zones", "zone names")

@@ -166,7 +166,7 @@ class LakeCrawler(Construct):
         super().__init__(scope, construct_id)
         if not isinstance(catalog, DataCatalog):
             raise TypeError(f"catalog must be a DataCatalog, got {type(catalog).__name__}")
-        optional_kind(encryption_key, Kind.KEY, "encryption_key")
+        encryption_key = optional_kind(encryption_key, Kind.KEY, "encryption_key")
         if security_configuration is not None and not isinstance(
             security_configuration, CrawlerSecurityConfiguration
         ):

@@ -110,8 +110,8 @@ class DataCatalog(Construct):
         removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        optional_kind(encryption_key, Kind.KEY, "encryption_key")
-        optional_kind(catalog_key, Kind.KEY, "catalog_key")
+        encryption_key = optional_kind(encryption_key, Kind.KEY, "encryption_key")
+        catalog_key = optional_kind(catalog_key, Kind.KEY, "catalog_key")
         self.buckets = _zone_buckets(lake)
         self.key: kms.IKey | None = encryption_key or (
             lake.key if isinstance(lake, DataLake) else None

@@ -73,7 +73,7 @@ class LakeFormationAccess(Construct):
         super().__init__(scope, construct_id)
         if not isinstance(catalog, DataCatalog):
             raise TypeError(f"catalog must be a DataCatalog, got {type(catalog).__name__}")
-        optional_kind(registration_role, Kind.ROLE, "registration_role")
+        registration_role = optional_kind(registration_role, Kind.ROLE, "registration_role")
         self.catalog = catalog
         reject_string(zones, "zones", "zone names")
         zone_names = list(zones) if zones is not None else catalog.zones
@@ -148,7 +148,7 @@ class LakeFormationAccess(Construct):
         (every table, or only ``tables``), and ``lakeformation:GetDataAccess`` in its IAM
         policy (Athena and Glue need it to get credentials for registered data). No grant
         option is given."""
-        require_kind(principal, Kind.ROLE, "principal")
+        principal = require_kind(principal, Kind.ROLE, "principal")
         _check_permissions(database_permissions, DATABASE_PERMISSIONS, "database_permissions")
         _check_permissions(table_permissions, TABLE_PERMISSIONS, "table_permissions")
         if not database_permissions and not table_permissions:

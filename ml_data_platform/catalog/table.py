@@ -153,7 +153,7 @@ class LakeTable(Construct):
         description: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        require_kind(bucket, Kind.BUCKET, "bucket")
+        bucket = require_kind(bucket, Kind.BUCKET, "bucket")
         self.database_name = _database_name(database)
         self.bucket = bucket
         if dataset is not None:

@@ -35,6 +35,7 @@ from ml_data_platform.core.limits import (
     GLUE_COLUMN_COMMENT_MAX_LENGTH,
     GLUE_DESCRIPTION_MAX_LENGTH,
     KINESIS_MAX_RETENTION_HOURS,
+    KINESIS_MAX_SHARDS_PER_STREAM,
     KINESIS_MIN_RETENTION_HOURS,
 )
 from ml_data_platform.core.names import CONTEXT_KEY, validate_glue_name, validate_slug
@@ -316,7 +317,9 @@ def _stream(reader: Reader) -> StreamSettings:
     defaults = StreamSettings()
     settings = StreamSettings(
         mode=reader.convert("mode", StreamMode, defaults.mode, f"one of {modes}"),
-        shard_count=reader.integer("shard_count", None, minimum=1),
+        shard_count=reader.integer(
+            "shard_count", None, minimum=1, maximum=KINESIS_MAX_SHARDS_PER_STREAM
+        ),
         retention_hours=reader.integer(
             "retention_hours",
             defaults.retention_hours,

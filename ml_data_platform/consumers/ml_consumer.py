@@ -61,7 +61,7 @@ class MlConsumer(Construct):
                 raise TypeError(
                     f"MlConsumer.{prop} must be {label}, got {type(value).__name__}: {value!r:.80}"
                 )
-        optional_kind(role, Kind.ROLE, "role")
+        role = optional_kind(role, Kind.ROLE, "role")
         reject_string(zones, "MlConsumer.zones", "zone names")
         readable = list(zones) if zones is not None else data_lake.ml_readable_zones
         if not readable:

@@ -2,7 +2,9 @@
 
 jsii interfaces (``IBucket``, ``IKey``, ...) are not runtime-checkable in Python, and passing
 the wrong kind of object otherwise fails deep inside jsii (aws/aws-cdk#33414:
-``_bind is not a function``). We check for the attributes that identify each kind.
+``_bind is not a function``). We check for the attributes that identify each kind, and accept
+our own constructs where the resource they wrap belongs (a ``DataLakeBucket`` where an
+``IBucket`` goes means its ``.bucket``; an ``IngestionStream`` its ``.stream``; ...).
 """
 
 from __future__ import annotations
@@ -16,29 +18,56 @@ T = TypeVar("T")
 class Kind(Enum):
     """Kinds of AWS resource a construct accepts, with the attribute that identifies each."""
 
-    BUCKET = ("IBucket (aws_s3)", "bucket_arn")
-    KEY = ("IKey (aws_kms)", "key_arn")
-    STREAM = ("IStream (aws_kinesis)", "stream_arn")
-    ROLE = ("IRole (aws_iam)", "role_arn")
-    SECRET = ("ISecret (aws_secretsmanager)", "secret_arn")
-    TOPIC = ("ITopic (aws_sns)", "topic_arn")
-    VPC = ("IVpc (aws_ec2)", "vpc_id")
-    LOG_GROUP = ("ILogGroup (aws_logs)", "log_group_arn")
+    BUCKET = ("IBucket (aws_s3)", "bucket_arn", "bucket")
+    KEY = ("IKey (aws_kms)", "key_arn", "key")
+    STREAM = ("IStream (aws_kinesis)", "stream_arn", "stream")
+    ROLE = ("IRole (aws_iam)", "role_arn", "role")
+    SECRET = ("ISecret (aws_secretsmanager)", "secret_arn", "secret")
+    TOPIC = ("ITopic (aws_sns)", "topic_arn", "topic")
+    VPC = ("IVpc (aws_ec2)", "vpc_id", "vpc")
+    LOG_GROUP = ("ILogGroup (aws_logs)", "log_group_arn", "log_group")
 
-    def __init__(self, label: str, attribute: str) -> None:
+    def __init__(self, label: str, attribute: str, wrapped: str) -> None:
         self.label = label
         self.attribute = attribute
+        self.wrapped = wrapped
+        """The attribute by which our constructs expose the resource of this kind."""
 
 
 def require_kind(value: Any, kind: Kind, prop: str) -> Any:
-    """Return ``value`` if it is an object of ``kind``; raise ``TypeError`` naming ``prop``."""
+    """Return ``value`` if it is an object of ``kind``, or the resource of that kind one of our
+    constructs wraps (``DataLakeBucket`` -> its ``.bucket``); else raise ``TypeError`` naming
+    ``prop`` and, for our constructs, the attributes that would fit."""
+    if _is_kind(value, kind):
+        return value
+    if _is_ours(value):
+        wrapped = getattr(value, kind.wrapped, None)
+        if _is_kind(wrapped, kind):
+            return wrapped
+        fits = sorted(
+            name
+            for name, attribute in vars(value).items()
+            if not name.startswith("_") and _is_kind(attribute, kind)
+        )
+        zones = getattr(value, "zones", None)
+        if kind is Kind.BUCKET and isinstance(zones, dict) and zones:
+            hint = f"; pass one of its zones' buckets: .zone({next(iter(zones))!r}).bucket"
+        elif fits:
+            hint = f"; pass one of its attributes: {', '.join('.' + n for n in fits)}"
+        else:
+            hint = f"; {type(value).__name__} has no {kind.label.split(' ')[0]} attribute"
+        raise TypeError(f"{prop} must be an {kind.label}, got {type(value).__name__}{hint}")
+    raise TypeError(f"{prop} must be an {kind.label}, got {type(value).__name__}: {value!r:.80}")
+
+
+def _is_kind(value: Any, kind: Kind) -> bool:
     # The class first: on a jsii object, reading the attribute is a call into Node.
     has_attribute = hasattr(type(value), kind.attribute) or hasattr(value, kind.attribute)
-    if not has_attribute or isinstance(value, (str, bytes)):
-        raise TypeError(
-            f"{prop} must be an {kind.label}, got {type(value).__name__}: {value!r:.80}"
-        )
-    return value
+    return has_attribute and not isinstance(value, (str, bytes)) and value is not None
+
+
+def _is_ours(value: Any) -> bool:
+    return type(value).__module__.startswith("ml_data_platform.")
 
 
 def optional_kind(value: T | None, kind: Kind, prop: str) -> T | None:

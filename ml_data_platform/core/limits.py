@@ -26,6 +26,10 @@ KINESIS_MAX_RETENTION_HOURS = 8_760
 KINESIS_ON_DEMAND_INITIAL_WRITE_BYTES_PER_SECOND = 4 * MIB
 KINESIS_ON_DEMAND_MAX_WRITE_BYTES_PER_SECOND = 200 * MIB
 KINESIS_STREAM_NAME_MAX_LENGTH = 128
+KINESIS_MAX_SHARDS_PER_STREAM = 10_000
+"""The default shard limit of one stream (UpdateShardCount's TargetShardCount: "the default
+limit for shard count per stream is 10000 per account per region"); the account's shard
+quota, shared by all streams, is lower by default (500 or 200 by region)."""
 
 # Amazon Data Firehose buffering hints.
 FIREHOSE_MIN_BUFFER_SIZE_MIB = 1
@@ -48,6 +52,9 @@ FIREHOSE_DELIVERY_STREAM_NAME_MAX_LENGTH = 64
 S3_MIN_DAYS_BEFORE_IA_TRANSITION = 30
 S3_MAX_LIFECYCLE_RULES = 1_000
 S3_MAX_NONCURRENT_VERSIONS_TO_RETAIN = 100
+S3_MAX_LIFECYCLE_DAYS = 2**31 - 1
+"""Lifecycle ``Days``/``NoncurrentDays``/``DaysAfterInitiation`` are 32-bit integers
+(https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html)."""
 
 # Athena workgroups: the smallest per-query data usage control (BytesScannedCutoffPerQuery),
 # and the longest name and description (CreateWorkGroup).

@@ -134,9 +134,9 @@ class ObjectCreatedPipelineTrigger(Construct):
         removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        require_kind(bucket, Kind.BUCKET, "bucket")
-        require_kind(encryption_key, Kind.KEY, "encryption_key")
-        optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        bucket = require_kind(bucket, Kind.BUCKET, "bucket")
+        encryption_key = require_kind(encryption_key, Kind.KEY, "encryption_key")
+        alarm_topic = optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
         self.prefix = validate_key_prefix(prefix, "prefix", allow_empty=False)
         self.pipeline_name = _pipeline_name(pipeline_name)
         _parameter_names(bucket_parameter, key_parameter)

@@ -59,8 +59,8 @@ class RestoreCompletedNotification(Construct):
         if hasattr(buckets, "bucket_arn") or not buckets:
             raise TypeError(f"buckets must be a non-empty sequence of IBucket, got {buckets!r:.80}")
         for index, bucket in enumerate(buckets):
-            require_kind(bucket, Kind.BUCKET, f"buckets[{index}]")
-        optional_kind(topic, Kind.TOPIC, "topic")
+            bucket = require_kind(bucket, Kind.BUCKET, f"buckets[{index}]")
+        topic = optional_kind(topic, Kind.TOPIC, "topic")
         reject_string(targets, "targets", "events.IRuleTarget")
         for index, target in enumerate(targets):
             if not hasattr(type(target), "bind"):

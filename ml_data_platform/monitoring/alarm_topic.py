@@ -37,7 +37,7 @@ class AlarmTopic(Construct):
         email: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        require_kind(encryption_key, Kind.KEY, "encryption_key")
+        encryption_key = require_kind(encryption_key, Kind.KEY, "encryption_key")
         if email is not None and not _EMAIL.match(email):
             raise ValueError(f"email {email!r} is not an e-mail address")
         self.topic = sns.Topic(

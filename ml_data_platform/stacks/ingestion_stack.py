@@ -75,8 +75,8 @@ class IngestionStack(cdk.Stack):
         super().__init__(scope, construct_id, **stack_kwargs)
         if not isinstance(data_lake, DataLake):
             raise TypeError(f"data_lake must be a DataLake, got {type(data_lake).__name__}")
-        optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
-        optional_kind(catalog_key, Kind.KEY, "catalog_key")
+        alarm_topic = optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        catalog_key = optional_kind(catalog_key, Kind.KEY, "catalog_key")
         by_name = datasets_by_name(datasets)
         if not by_name:
             raise ValueError("datasets must list at least one dataset")

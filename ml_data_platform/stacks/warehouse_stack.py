@@ -78,11 +78,11 @@ class WarehouseStack(cdk.Stack):
         **stack_kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **stack_kwargs)
-        require_kind(stream, Kind.STREAM, "stream")
-        require_kind(stream_key, Kind.KEY, "stream_key")
+        stream = require_kind(stream, Kind.STREAM, "stream")
+        stream_key = require_kind(stream_key, Kind.KEY, "stream_key")
         if not isinstance(data_lake, DataLake):
             raise TypeError(f"data_lake must be a DataLake, got {type(data_lake).__name__}")
-        optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        alarm_topic = optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
         if jsonpaths is not None and not create_table:
             raise ValueError(
                 "jsonpaths needs create_table=True: the table setup writes the jsonpaths file"

@@ -81,9 +81,9 @@ class LakeAccessPoint(Construct):
         vpc: ec2.IVpc | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        require_kind(bucket, Kind.BUCKET, "bucket")
-        require_kind(principal, Kind.ROLE, "principal")
-        optional_kind(vpc, Kind.VPC, "vpc")
+        bucket = require_kind(bucket, Kind.BUCKET, "bucket")
+        principal = require_kind(principal, Kind.ROLE, "principal")
+        vpc = optional_kind(vpc, Kind.VPC, "vpc")
         if not _ACCESS_POINT_NAME.match(access_point_name):
             raise ValueError(
                 f"access_point_name {access_point_name!r} must be 3–50 lowercase letters, "

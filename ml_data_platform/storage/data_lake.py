@@ -57,8 +57,8 @@ class DataLake(Construct):
         removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        optional_kind(encryption_key, Kind.KEY, "encryption_key")
-        optional_kind(access_logs_bucket, Kind.BUCKET, "access_logs_bucket")
+        encryption_key = optional_kind(encryption_key, Kind.KEY, "encryption_key")
+        access_logs_bucket = optional_kind(access_logs_bucket, Kind.BUCKET, "access_logs_bucket")
         _check_zones(zones)
         policy = resolve_removal_policy(self, removal_policy)
         self.key: kms.IKey = encryption_key or DataLakeKey(self, "Key", removal_policy=policy).key
@@ -104,7 +104,7 @@ class DataLake(Construct):
     ) -> list[iam.Grant]:
         """Grant ``role`` (e.g. a SageMaker execution role) read on the ML-readable zones
         (or on ``zones``), including decrypt with the lake key."""
-        require_kind(role, Kind.ROLE, "role")
+        role = require_kind(role, Kind.ROLE, "role")
         names = zones if zones is not None else self.ml_readable_zones
         return [self.zone(name).grant_read(role) for name in names]
 

@@ -26,6 +26,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 
 from ml_data_platform.core.limits import (
+    S3_MAX_LIFECYCLE_DAYS,
     S3_MAX_LIFECYCLE_RULES,
     S3_MAX_NONCURRENT_VERSIONS_TO_RETAIN,
     S3_MIN_DAYS_BEFORE_IA_TRANSITION,
@@ -261,6 +262,19 @@ class Lifecycle:
 
     def validate(self, owner: str) -> Lifecycle:
         """Validate every rule; return ``self`` so it can be chained."""
+        if isinstance(self.rules, (str, bytes, LifecycleRule)) or not isinstance(
+            self.rules, Sequence
+        ):
+            raise TypeError(
+                f"lifecycle for {owner}: rules must be a sequence of LifecycleRule, got "
+                f"{type(self.rules).__name__} (one rule: Lifecycle((rule,)))"
+            )
+        for rule in self.rules:
+            if not isinstance(rule, LifecycleRule):
+                raise TypeError(
+                    f"lifecycle for {owner}: rules must be LifecycleRule objects, got "
+                    f"{type(rule).__name__}: {rule!r:.80}"
+                )
         if len(self.rules) > S3_MAX_LIFECYCLE_RULES:
             raise ValueError(
                 f"lifecycle for {owner}: {len(self.rules)} rules, at most "
@@ -338,6 +352,47 @@ class Lifecycle:
     def with_rules(self, *rules: LifecycleRule) -> Lifecycle:
         """A copy with ``rules`` appended (validate the result before use)."""
         return Lifecycle((*self.rules, *rules))
+
+
+def as_lifecycle(value: object, prop: str, default: LifecyclePreset) -> Lifecycle:
+    """The ``Lifecycle`` meant by ``value``: a ``Lifecycle`` as is; a ``LifecyclePreset`` or
+    its value or name (``"archive"``, ``"ARCHIVE"``) as ``Lifecycle.preset(...)``; None as
+    ``default``. Anything else is a ``TypeError``/``ValueError`` naming ``prop`` and the fix
+    (a single ``LifecycleRule``: wrap it, or add it to a preset with ``with_rules``)."""
+    if value is None:
+        return Lifecycle.preset(default)
+    if isinstance(value, Lifecycle):
+        return value
+    if isinstance(value, LifecyclePreset):
+        return Lifecycle.preset(value)
+    presets = ", ".join(repr(p.value) for p in LifecyclePreset)
+    if isinstance(value, str):
+        for preset in LifecyclePreset:
+            if value in (preset.value, preset.name, preset.value.upper()):
+                return Lifecycle.preset(preset)
+        raise ValueError(f"{prop} {value!r} is not a lifecycle preset (one of {presets})")
+    rules = (
+        [value]
+        if isinstance(value, LifecycleRule)
+        else list(value)
+        if isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(v, LifecycleRule) for v in value)
+        else None
+    )
+    if rules is not None:
+        what = "a LifecycleRule" if isinstance(value, LifecycleRule) else "LifecycleRules"
+        wrapped = "(rule,)" if isinstance(value, LifecycleRule) else "tuple(rules)"
+        raise TypeError(
+            f"{prop} must be a Lifecycle or a LifecyclePreset, got {what}: wrap it, "
+            f"Lifecycle({wrapped}), or add it to a preset's rules (which also expire "
+            f"noncurrent versions and abort incomplete uploads): "
+            f"Lifecycle.preset(LifecyclePreset.{default.name}).with_rules(...)"
+        )
+    raise TypeError(
+        f"{prop} must be a Lifecycle, a LifecyclePreset or a preset name ({presets}), got "
+        f"{type(value).__name__}: {value!r:.80}"
+    )
 
 
 class LifecyclePreset(Enum):
@@ -424,6 +479,8 @@ def _check_days(
 ) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an integer number of {unit}, got {value!r}")
+    if maximum is None and unit == "days":
+        maximum = S3_MAX_LIFECYCLE_DAYS
     if value < minimum:
         raise ValueError(f"{what} must be ≥ {minimum} {unit}, got {value}")
     if maximum is not None and value > maximum:

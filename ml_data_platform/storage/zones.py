@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ml_data_platform.core.names import validate_slug
-from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
+from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset, as_lifecycle
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,8 @@ class DataLakeZone:
 
     Args:
         name: Zone name (lowercase letters, digits, ``-``), e.g. ``raw``.
-        lifecycle: A preset or a full ``Lifecycle``. Default: ``LifecyclePreset.STANDARD``.
+        lifecycle: A preset (or its name, ``"archive"``) or a full ``Lifecycle``.
+            Default: ``LifecyclePreset.STANDARD``.
         ml_readable: Whether ``DataLake.grant_ml_consumer`` grants read on it. Default: True.
     """
 
@@ -24,15 +25,15 @@ class DataLakeZone:
 
     def __post_init__(self) -> None:
         validate_slug(self.name, "zone name")
+        # A wrong kind fails here, naming the zone (the rules are validated when resolved).
+        as_lifecycle(self.lifecycle, f"zone '{self.name}': lifecycle", LifecyclePreset.STANDARD)
 
     def resolved_lifecycle(self) -> Lifecycle:
         """The validated lifecycle of this zone."""
-        lifecycle = (
-            Lifecycle.preset(self.lifecycle)
-            if isinstance(self.lifecycle, LifecyclePreset)
-            else self.lifecycle
+        prop = f"zone '{self.name}': lifecycle"
+        return as_lifecycle(self.lifecycle, prop, LifecyclePreset.STANDARD).validate(
+            f"zone '{self.name}'"
         )
-        return lifecycle.validate(f"zone '{self.name}'")
 
 
 RAW = "raw"

@@ -121,6 +121,13 @@ def validate_prefixes(
             raise ValueError(
                 f"{prop} must be ≤ {FIREHOSE_MAX_PREFIX_LENGTH} characters, got {len(value)}"
             )
+        for start in (m.start() for m in re.finditer(r"!\{", value)):
+            if not _EXPRESSION.match(value, start):
+                raise ValueError(
+                    f"{prop} {value!r}: the expression at character {start} "
+                    f"({value[start : start + 24]!r}) is not closed with '}}' or contains '{{': "
+                    "Firehose expressions are !{namespace:value}"
+                )
         for expression in _EXPRESSION.findall(value):
             if not _VALID_EXPRESSION.match(expression):
                 raise ValueError(

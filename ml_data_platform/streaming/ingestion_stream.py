@@ -22,6 +22,7 @@ from ml_data_platform.core.inputs import Kind, optional_kind, require_int
 from ml_data_platform.core.kms import kms_conditions
 from ml_data_platform.core.limits import (
     KINESIS_MAX_RETENTION_HOURS,
+    KINESIS_MAX_SHARDS_PER_STREAM,
     KINESIS_MIN_RETENTION_HOURS,
     KINESIS_STREAM_NAME_MAX_LENGTH,
 )
@@ -100,8 +101,8 @@ class IngestionStream(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         validate_stream_name(stream_name, "stream_name", max_length=KINESIS_STREAM_NAME_MAX_LENGTH)
-        optional_kind(encryption_key, Kind.KEY, "encryption_key")
-        optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        encryption_key = optional_kind(encryption_key, Kind.KEY, "encryption_key")
+        alarm_topic = optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
         require_int(
             retention_hours,
             "retention_hours",
@@ -248,13 +249,21 @@ def _resolve_shards(
                 "give either shard_count or expected_records_per_second + average_record_bytes, "
                 "not both"
             )
-        return require_int(shard_count, "shard_count", minimum=1)
+        return require_int(
+            shard_count, "shard_count", minimum=1, maximum=KINESIS_MAX_SHARDS_PER_STREAM
+        )
     if any(v is None for v in throughput):
         raise ValueError(
             "stream_mode=PROVISIONED needs shard_count, or expected_records_per_second and "
             "average_record_bytes to derive it"
         )
-    return shards_for_throughput(records_per_second, average_record_bytes)  # type: ignore[arg-type]
+    shards = shards_for_throughput(records_per_second, average_record_bytes)  # type: ignore[arg-type]
+    if shards > KINESIS_MAX_SHARDS_PER_STREAM:
+        raise ValueError(
+            f"expected_records_per_second/average_record_bytes need {shards} shards, more than "
+            f"Kinesis' {KINESIS_MAX_SHARDS_PER_STREAM} per stream: split the data over streams"
+        )
+    return shards
 
 
 def _iterator_age_threshold(threshold: cdk.Duration | None, retention_hours: int) -> cdk.Duration:

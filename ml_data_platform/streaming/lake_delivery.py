@@ -182,10 +182,10 @@ class LakeDeliveryStream(Construct):
         stream: kinesis.IStream = require_kind(source_stream, Kind.STREAM, "source_stream")
         bucket = require_kind(bucket, Kind.BUCKET, "bucket")
         self.bucket: s3.IBucket = bucket
-        optional_kind(encryption_key, Kind.KEY, "encryption_key")
-        optional_kind(source_key, Kind.KEY, "source_key")
-        optional_kind(catalog_key, Kind.KEY, "catalog_key")
-        optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        encryption_key = optional_kind(encryption_key, Kind.KEY, "encryption_key")
+        source_key = optional_kind(source_key, Kind.KEY, "source_key")
+        catalog_key = optional_kind(catalog_key, Kind.KEY, "catalog_key")
+        alarm_topic = optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
         self.key: kms.IKey = _resolve_bucket_key(bucket, encryption_key)
         self.source_key: kms.IKey | None = source_key or stream.encryption_key
 

@@ -160,11 +160,11 @@ class WarehouseDeliveryStream(Construct):
         removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        require_kind(source_stream, Kind.STREAM, "source_stream")
-        optional_kind(source_key, Kind.KEY, "source_key")
-        require_kind(bucket, Kind.BUCKET, "bucket")
-        require_kind(bucket_key, Kind.KEY, "bucket_key")
-        optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        source_stream = require_kind(source_stream, Kind.STREAM, "source_stream")
+        source_key = optional_kind(source_key, Kind.KEY, "source_key")
+        bucket = require_kind(bucket, Kind.BUCKET, "bucket")
+        bucket_key = require_kind(bucket_key, Kind.KEY, "bucket_key")
+        alarm_topic = optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
         if isinstance(warehouse, Warehouse):
             endpoint = warehouse.endpoint
         elif isinstance(warehouse, WarehouseEndpoint):

@@ -127,9 +127,9 @@ class RedshiftTableSetup(Construct):
             )
         if not isinstance(table, RedshiftTable):
             raise TypeError(f"table must be a RedshiftTable, got {type(table).__name__}")
-        optional_kind(encryption_key, Kind.KEY, "encryption_key")
-        optional_kind(jsonpaths_bucket, Kind.BUCKET, "jsonpaths_bucket")
-        optional_kind(jsonpaths_bucket_key, Kind.KEY, "jsonpaths_bucket_key")
+        encryption_key = optional_kind(encryption_key, Kind.KEY, "encryption_key")
+        jsonpaths_bucket = optional_kind(jsonpaths_bucket, Kind.BUCKET, "jsonpaths_bucket")
+        jsonpaths_bucket_key = optional_kind(jsonpaths_bucket_key, Kind.KEY, "jsonpaths_bucket_key")
         if jsonpaths is not None and not isinstance(jsonpaths, JsonPaths):
             raise TypeError(f"jsonpaths must be a JsonPaths, got {type(jsonpaths).__name__}")
         if jsonpaths is not None and jsonpaths_bucket is None:

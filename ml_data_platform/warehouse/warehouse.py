@@ -232,8 +232,8 @@ class Warehouse(Construct):
         removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        optional_kind(encryption_key, Kind.KEY, "encryption_key")
-        optional_kind(vpc, Kind.VPC, "vpc")
+        encryption_key = optional_kind(encryption_key, Kind.KEY, "encryption_key")
+        vpc = optional_kind(vpc, Kind.VPC, "vpc")
         region = cdk.Stack.of(self).region
         self.base_capacity = validate_base_capacity(base_capacity, region)
         self.database = validate_identifier(database, "database")

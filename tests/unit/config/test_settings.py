@@ -422,7 +422,7 @@ RPU_RULE = (
         ),
         (
             {"stream": {"mode": "provisioned", "shard_count": 0}},
-            "stream.shard_count: must be ≥ 1, got 0",
+            "stream.shard_count: must be from 1 to 10000, got 0",
         ),
         (
             {"stream": {"mode": "provisioned"}},

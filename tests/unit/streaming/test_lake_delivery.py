@@ -649,13 +649,14 @@ def test_an_imported_key_read_back_from_its_bucket_is_the_same_key():
     assert delivery.key.key_arn == "arn:aws:kms:us-east-1:111111111111:key/abc"
 
 
-def test_the_construct_instead_of_its_bucket_is_a_type_error():
+def test_the_bucket_construct_is_taken_for_its_bucket():
     stack, _, _, stream = _bad_stack()
     lake = DataLake(stack, "Lake")
-    with pytest.raises(
-        TypeError, match=r"bucket must be an IBucket \(aws_s3\), got DataLakeBucket"
-    ):
-        LakeDeliveryStream(stack, "Delivery", source_stream=stream, bucket=lake.zone("raw"))
+    raw = lake.zone("raw")
+    delivery = LakeDeliveryStream(
+        stack, "Delivery", source_stream=stream, bucket=raw, dataset=CLICKS
+    )
+    assert delivery.bucket is raw.bucket and delivery.key is raw.key
 
 
 def test_a_role_passed_as_stream_is_a_type_error_not_a_jsii_crash():
