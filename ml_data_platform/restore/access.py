@@ -90,14 +90,14 @@ class LakeRestoreAccess(Construct):
         removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        require_kind(bucket, Kind.BUCKET, "bucket")
+        bucket = require_kind(bucket, Kind.BUCKET, "bucket")
         if not hasattr(type(bucket), "add_inventory"):
             raise TypeError(
                 f"bucket must be an aws_s3.Bucket created in this app (the inventory is added "
                 f"to it), got {type(bucket).__name__}: {bucket!r:.80}"
             )
-        require_kind(encryption_key, Kind.KEY, "encryption_key")
-        optional_kind(access_logs_bucket, Kind.BUCKET, "access_logs_bucket")
+        encryption_key = require_kind(encryption_key, Kind.KEY, "encryption_key")
+        access_logs_bucket = optional_kind(access_logs_bucket, Kind.BUCKET, "access_logs_bucket")
         require_int(expire_after_days, "expire_after_days", minimum=1, maximum=3650)
         policy = resolve_removal_policy(self, removal_policy)
         stack = cdk.Stack.of(self)

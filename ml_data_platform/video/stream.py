@@ -113,8 +113,8 @@ class VideoIngestStream(Construct):
         removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        optional_kind(encryption_key, Kind.KEY, "encryption_key")
-        optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
+        encryption_key = optional_kind(encryption_key, Kind.KEY, "encryption_key")
+        alarm_topic = optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
         self.retention_hours = _retention(retention_hours, allow_no_retention)
         _check(stream_name, _STREAM_NAME, "stream_name", "1–256 letters, digits, '_', '.' or '-'")
         _check(device_name, _DEVICE_NAME, "device_name", "1–128 letters, digits, '_', '.' or '-'")

@@ -95,8 +95,14 @@ class JsonPathsFile:
     encryption_key: kms.IKey | None = None
 
     def __post_init__(self) -> None:
-        require_kind(self.bucket, Kind.BUCKET, "JsonPathsFile.bucket")
-        optional_kind(self.encryption_key, Kind.KEY, "JsonPathsFile.encryption_key")
+        object.__setattr__(
+            self, "bucket", require_kind(self.bucket, Kind.BUCKET, "JsonPathsFile.bucket")
+        )
+        object.__setattr__(
+            self,
+            "encryption_key",
+            optional_kind(self.encryption_key, Kind.KEY, "JsonPathsFile.encryption_key"),
+        )
         if not isinstance(self.key, str) or not self.key or self.key.startswith("/"):
             raise ValueError(
                 f"JsonPathsFile.key must be an object key without a leading '/', got {self.key!r}"

@@ -120,8 +120,14 @@ class WarehouseEndpoint:
                 "WarehouseEndpoint.secret is required: Firehose reads the Redshift user name and "
                 'password from a Secrets Manager secret {"username": ..., "password": ...}'
             )
-        require_kind(self.secret, Kind.SECRET, "WarehouseEndpoint.secret")
-        optional_kind(self.secret_key, Kind.KEY, "WarehouseEndpoint.secret_key")
+        object.__setattr__(
+            self, "secret", require_kind(self.secret, Kind.SECRET, "WarehouseEndpoint.secret")
+        )
+        object.__setattr__(
+            self,
+            "secret_key",
+            optional_kind(self.secret_key, Kind.KEY, "WarehouseEndpoint.secret_key"),
+        )
         require_int(self.port, "WarehouseEndpoint.port", minimum=1150, maximum=65535)
         if not cdk.Token.is_unresolved(self.database):
             validate_identifier(self.database, "WarehouseEndpoint.database")
