@@ -19,8 +19,15 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
 from ml_data_platform.core.inputs import Kind, require_kind
+from ml_data_platform.core.limits import GLUE_DESCRIPTION_MAX_LENGTH
 from ml_data_platform.core.names import validate_glue_name, validate_key_prefix
-from ml_data_platform.datasets import Column, DataFormat, Dataset, validate_glue_type
+from ml_data_platform.datasets import (
+    Column,
+    DataFormat,
+    Dataset,
+    validate_glue_type,
+    validate_text,
+)
 from ml_data_platform.storage.layout import (
     TIME_KEY_TYPE,
     PartitionLayout,
@@ -197,6 +204,9 @@ class LakeTable(Construct):
                 f"table_format must be a TableFormat, got {type(table_format).__name__}"
             )
         self.table_name = validate_glue_name(table_name, "table_name")
+        validate_text(
+            description, f"table '{self.table_name}': description", GLUE_DESCRIPTION_MAX_LENGTH
+        )
         if not column_list:
             raise ValueError(f"table '{self.table_name}': columns must list at least one column")
         if layout is not None:

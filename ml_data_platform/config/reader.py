@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from difflib import get_close_matches
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -41,7 +42,7 @@ class Reader:
     def required(self, key: str, kind: type[T]) -> T:
         value = self._get(key, _MISSING)
         if value is _MISSING:
-            raise ConfigError(f"{self.at(key)}: missing required key")
+            raise ConfigError(f"{self.at(key)}: missing required key{self._typo_of(key)}")
         return self._typed(key, value, kind)
 
     def optional(self, key: str, kind: type[T], default: T) -> T:
@@ -63,7 +64,7 @@ class Reader:
         value = self._get(key, _MISSING)
         if value is _MISSING or value is None:
             if required:
-                raise ConfigError(f"{self.at(key)}: missing required key")
+                raise ConfigError(f"{self.at(key)}: missing required key{self._typo_of(key)}")
             value = {}
         return Reader(value, self.at(key))
 
@@ -94,9 +95,20 @@ class Reader:
     def done(self) -> None:
         unknown = sorted(set(self._value) - self._seen)
         if unknown:
+            hints = [
+                f"{key!r} -> {match!r}"
+                for key in unknown
+                for match in _nearest(key, self._seen - set(self._value))
+            ]
+            suggestion = f" (did you mean {', '.join(hints)}?)" if hints else ""
             raise ConfigError(
-                f"{self._path}: unknown keys {unknown}; allowed: {sorted(self._seen)}"
+                f"{self._path}: unknown keys {unknown}{suggestion}; allowed: {sorted(self._seen)}"
             )
+
+    def _typo_of(self, key: str) -> str:
+        """`` (found 'enviroments': a typo?)`` when an unread key is close to ``key``."""
+        close = [k for k in self._value if k not in self._seen and key in _nearest(k, [key])]
+        return f" (found {close[0]!r}: a typo of {key!r}?)" if close else ""
 
     def at(self, key: str) -> str:
         return f"{self._path}.{key}"
@@ -124,6 +136,11 @@ def reported_at(path: str, build: Callable[[], T], *, context: str = "") -> T:
         raise
     except (ValueError, TypeError) as error:
         raise ConfigError(f"{path}: {error}{context}") from error
+
+
+def _nearest(key: str, allowed: Iterable[str]) -> list[str]:
+    """The allowed key closest to ``key`` (difflib's ratio ≥ 0.75), if any."""
+    return get_close_matches(key, sorted(allowed), n=1, cutoff=0.75)
 
 
 def _describe(value: Any) -> str:

@@ -72,3 +72,20 @@ def test_glue_comment_and_description_limits():
         settings_from_context(context(long_comment), "dev")
     with pytest.raises(ConfigError, match=rf"^{AT}\.datasets\[0\]\.description: dataset 'events'"):
         settings_from_context(context(dataset("events", description="d" * 2049)), "dev")
+
+
+def test_an_explicit_table_description_is_within_glues_limit():
+    import aws_cdk as cdk
+    from aws_cdk import aws_s3 as s3
+
+    from ml_data_platform.catalog import LakeTable
+    from tests.conftest import make_app
+
+    stack = cdk.Stack(make_app(), "Describe")
+    bucket = s3.Bucket.from_bucket_name(stack, "B", "lake-raw")
+    table = LakeTable(stack, "Ok", database="db", bucket=bucket, table_name="t", columns=COLUMNS,
+                      description="d" * 2048)  # fmt: skip
+    assert table.table_name == "t"
+    with pytest.raises(ValueError, match=r"table 't': description must be ≤ 2048 characters"):
+        LakeTable(stack, "Long", database="db", bucket=bucket, table_name="t", columns=COLUMNS,
+                  description="d" * 2049)  # fmt: skip

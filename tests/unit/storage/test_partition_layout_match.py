@@ -303,3 +303,15 @@ def test_ingestion_and_catalog_stacks_share_the_datasets_keys():
         '{"country": ".country"}'
     )
     app.synth()  # the cross-stack check passes
+
+
+def test_platform_stacks_given_different_datasets_fail_the_synth_across_stacks():
+    app = make_app()
+    storage = StorageStack(app, "Storage")
+    IngestionStack(app, "Ingestion", data_lake=storage.data_lake, datasets=(BY_COUNTRY,))
+    CatalogStack(
+        app, "Catalog", data_lake=storage.data_lake, datasets=(Dataset("orders", COLUMNS),)
+    )
+    with pytest.raises(RuntimeError, match=r"\[Catalog/OrdersTable\] LakeTable .* but LakeDeliveryStream "
+                       r"'Ingestion/OrdersDelivery' writes orders/country="):  # fmt: skip
+        app.synth()
