@@ -4,6 +4,14 @@
 them as the package's interface.
 """
 
+from ml_data_platform.analytics import (
+    FlinkApplication,
+    FlinkCheckpointingCheck,
+    FlinkCode,
+    FlinkLogLevel,
+    FlinkRuntime,
+    require_flink_checkpointing,
+)
 from ml_data_platform.catalog import (
     AthenaWorkgroup,
     DataCatalog,
@@ -89,6 +97,11 @@ __all__ = [
     "DataLakeZone",
     "Dataset",
     "EnvironmentSettings",
+    "FlinkApplication",
+    "FlinkCheckpointingCheck",
+    "FlinkCode",
+    "FlinkLogLevel",
+    "FlinkRuntime",
     "IngestionStack",
     "IngestionStream",
     "JsonPaths",
@@ -134,6 +147,7 @@ __all__ = [
     "build_platform",
     "check_validation_report",
     "enable_compliance_checks",
+    "require_flink_checkpointing",
     "settings_from_context",
     "shards_for_throughput",
     "warehouse_staging_rule",
