@@ -1,48 +1,141 @@
 """The reference streaming-features job, run for real on a local Flink mini-cluster.
 
-PyFlink 1.20 lives in its own venv (``.venv-flink``, made by ``make flink-venv``, which ``make
-test`` runs first): the job runs once per session in that interpreter over a bounded input
-(``data/events.jsonl``) and every test asserts on the rows it emitted, in emission order.
-Cost: one job, ~10–15 s on an idle 2-core machine (JVM start + mini-cluster + Python workers).
+PyFlink 1.20 lives in its own venv (``.venv-flink``, made by ``make flink-venv``; the connector
+jar by ``make flink-jar``; ``make test`` runs both first). One session fixture starts the local
+emulator (moto server) and ONE mini-cluster process (``run_jobs.py``) that runs the job twice:
+
+1. over a bounded input (``data/events.jsonl``) read with the job's own schema and watermark;
+2. end to end: the same events put on a Kinesis stream of the emulator, read by the job's
+   Kinesis source (endpoint override, CBOR off) and written by its Kinesis sink to a features
+   stream, which the fixture reads back with boto3, then stops the job.
+
+Cost: one JVM + mini-cluster, ~30–60 s on an idle 2-core machine (JVM start, two jobs, Python
+workers), several minutes when the machine is loaded.
 
 The input, windows of 60 s and 5 s of allowed out-of-orderness (watermark = max event time - 5 s):
 events 1–5 fall in [10:00, 10:01); event 6 (10:01:03) moves the watermark to 10:00:58; event 7
 (10:00:57) is out of order but its window is still open, so it counts; event 8 (10:01:10) moves
 the watermark to 10:01:05 and closes the first window; event 9 (10:00:40) is then late and
-dropped; a line that is not JSON is skipped; events 10–11 close the second window, and the
-end of input closes the third.
+dropped; a line that is not JSON is skipped; events 10–11 (10:02:30/31) close the second window.
+The bounded run's end of input closes the third; on the unbounded stream it stays open.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import queue
+import signal
 import subprocess
 import sys
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from ml_data_platform.local.emulator import MotoServer
 from tests.conftest import ROOT
 
 FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
+CONNECTOR_JAR = ROOT / "build" / "flink" / "ml-data-platform-flink-connectors.jar"
 HERE = Path(__file__).resolve().parent
 EVENTS = HERE / "data" / "events.jsonl"
 JOB = ROOT / "ml_data_platform" / "analytics" / "jobs" / "streaming_features"
+# The shaded connector relocates the AWS SDK v1 (and its system-property names); SDK v2 reads
+# aws.cborEnabled. moto answers CBOR requests with HTTP 500.
+NO_CBOR = (
+    "-Dorg.apache.flink.kinesis.shaded.com.amazonaws.sdk.disableCbor=true "
+    "-Dcom.amazonaws.sdk.disableCbor=true -Daws.cborEnabled=false"
+)
+KINESIS_ROWS = 5
+"""Rows of the two windows the stream closes (window 3 stays open on an unbounded stream)."""
+TIMEOUT_SECONDS = 600
+
+
+@dataclass
+class FlinkRun:
+    bounded: list[dict]
+    kinesis: list[dict]
+
+
+def _lines(process: subprocess.Popen) -> queue.Queue:
+    lines: queue.Queue = queue.Queue()
+
+    def pump() -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def _read_stream(kinesis, stream: str) -> list[dict]:
+    shard = kinesis.list_shards(StreamName=stream)["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(
+        StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    return [json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=iterator)["Records"]]
 
 
 @pytest.fixture(scope="session")
-def emitted() -> list[dict]:
-    """The rows the job emitted, in order (one mini-cluster run for the whole session)."""
+def flink_run(tmp_path_factory) -> FlinkRun:
+    """Both runs of the job on one mini-cluster (see the module docstring)."""
     assert FLINK_PYTHON.exists(), "run `make flink-venv` (make test does) to create .venv-flink"
-    result = subprocess.run(
-        [str(FLINK_PYTHON), str(HERE / "run_features.py"), str(EVENTS), "60", "5"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert CONNECTOR_JAR.exists(), "run `make flink-jar` (make test does) to build the jar"
+    log = tmp_path_factory.mktemp("flink") / "job.log"
+    with MotoServer() as moto:
+        kinesis = moto.client("kinesis")
+        for stream in ("clicks", "clicks-features"):
+            kinesis.create_stream(StreamName=stream, ShardCount=1)
+        for line in EVENTS.read_text().splitlines():
+            kinesis.put_record(StreamName="clicks", Data=line.encode(), PartitionKey="p")
+        env = {
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "JAVA_TOOL_OPTIONS": NO_CBOR,
+        }
+        command = [str(FLINK_PYTHON), str(HERE / "run_jobs.py"), str(EVENTS), "60", "5"]
+        command += [moto.endpoint_url, "clicks", "clicks-features", str(CONNECTOR_JAR)]
+        with log.open("w") as stderr:
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                env=env,
+                start_new_session=True,  # its own process group: the JVM stops with it
+            )
+        try:
+            lines = _lines(process)
+            deadline = time.monotonic() + TIMEOUT_SECONDS
+            bounded, running = [], False
+            while not running:
+                line = lines.get(timeout=max(1.0, deadline - time.monotonic()))
+                assert line is not None, f"the job process ended early:\n{log.read_text()[-4000:]}"
+                if line.startswith("ROW "):
+                    bounded.append(json.loads(line[4:]))
+                running = line == "KINESIS RUNNING"
+            written: list[dict] = []
+            while len(written) < KINESIS_ROWS and time.monotonic() < deadline:
+                assert process.poll() is None, f"the Kinesis job failed:\n{log.read_text()[-4000:]}"
+                time.sleep(1)
+                written = _read_stream(kinesis, "clicks-features")
+            time.sleep(2)  # anything beyond the expected rows would show up now
+            written = _read_stream(kinesis, "clicks-features")
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=60)
+    return FlinkRun(bounded, written)
+
+
+@pytest.fixture(scope="session")
+def emitted(flink_run) -> list[dict]:
+    return flink_run.bounded
 
 
 def counts(rows: list[dict]) -> dict[tuple[str, str, str], int]:
@@ -82,6 +175,21 @@ def test_windows_are_emitted_in_event_time_order(emitted):
     ends = [r["window_end"] for r in emitted]
     assert ends == sorted(ends)
     assert len(emitted) == 7
+
+
+def test_end_to_end_through_kinesis_on_the_emulator(flink_run):
+    """What reached the features stream: the closed windows' rows, as JSON the Parquet
+    conversion reads (times ``yyyy-MM-dd HH:mm:ss``), the late event still dropped."""
+    rows = flink_run.kinesis
+    assert len(rows) == KINESIS_ROWS
+    assert {(r["window_start"], r["user_id"], r["event_type"]): r["event_count"] for r in rows} == {
+        ("2026-12-04 10:00:00", "u1", "click"): 4,
+        ("2026-12-04 10:00:00", "u1", "view"): 1,
+        ("2026-12-04 10:00:00", "u2", "view"): 1,
+        ("2026-12-04 10:01:00", "u1", "click"): 1,
+        ("2026-12-04 10:01:00", "u2", "view"): 1,
+    }
+    assert set(rows[0]) == {"user_id", "event_type", "window_start", "window_end", "event_count"}
 
 
 def test_job_module_builds_the_same_query_the_service_runs():
