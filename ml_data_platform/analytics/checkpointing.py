@@ -66,19 +66,23 @@ class FlinkCheckpointingCheck:
 
     @property
     def name(self) -> str:
+        """The plugin's name in validation reports (``MlDataPlatformFlink``)."""
         return PLUGIN_NAME
 
     @property
     def rule_ids(self) -> list[str]:
+        """The one rule: ``FlinkCheckpointingEnabled``."""
         return [RULE_NAME]
 
     @property
     def version(self) -> str:
+        """The rule's version."""
         return "1.0.0"
 
     def validate(
         self, context: cdk.IPolicyValidationContextBeta1
     ) -> cdk.PolicyValidationPluginReportBeta1:
+        """Check every ``AWS::KinesisAnalyticsV2::Application`` in the synthesized templates."""
         violating = []
         reasons = []
         for template_path in context.template_paths:

@@ -69,7 +69,13 @@ class BoundCode:
 
 class FlinkCode:
     """The code of a PyFlink application: a local folder (shipped as a ZIP asset) or a ZIP
-    already in S3. Build with :meth:`from_asset` or :meth:`from_bucket`."""
+    already in S3. Build with :meth:`from_asset` or :meth:`from_bucket`.
+
+    Attributes:
+        entry_point: The Python file the service runs (``python`` run option).
+        jar_file: The dependency jar inside the ZIP (``jarfile``), or None.
+        py_files: Further Python files (``pyFiles``).
+    """
 
     def __init__(
         self,

@@ -97,11 +97,17 @@ class FlinkRuntime(Enum):
     in the service's API (``RuntimeEnvironment``)."""
 
     FLINK_1_13 = "FLINK-1_13"
+    """Apache Flink 1.13 (Python 3.8)."""
     FLINK_1_15 = "FLINK-1_15"
+    """Apache Flink 1.15 (Python 3.8)."""
     FLINK_1_18 = "FLINK-1_18"
+    """Apache Flink 1.18 (Python 3.10)."""
     FLINK_1_19 = "FLINK-1_19"
+    """Apache Flink 1.19 (Python 3.11)."""
     FLINK_1_20 = "FLINK-1_20"
+    """Apache Flink 1.20 (Python 3.11): the default."""
     FLINK_2_2 = "FLINK-2_2"
+    """Apache Flink 2.2 (Python 3.12; ``numRestarts`` replaces ``fullRestarts``)."""
 
     @property
     def restarts_metric(self) -> str:
@@ -113,9 +119,13 @@ class FlinkLogLevel(Enum):
     """Log level of the application's CloudWatch logging."""
 
     DEBUG = "DEBUG"
+    """Everything, for troubleshooting only (costly)."""
     INFO = "INFO"
+    """Informational messages and above: the default."""
     WARN = "WARN"
+    """Warnings and errors."""
     ERROR = "ERROR"
+    """Errors only."""
 
 
 class FlinkApplication(Construct):
@@ -165,11 +175,21 @@ class FlinkApplication(Construct):
         removal_policy: Of the log group and a created key. Default: ``RETAIN``.
 
     Attributes:
-        application: The ``CfnApplication``. application_name: Its name (a token when
-            generated). application_arn. role: The service role. key: The encryption key.
-        log_group: The log group. alarms: ``{"Downtime", "Restarts", "FailedCheckpoints",
-        "SourceLag": cloudwatch.Alarm}``. run_options: The ``kinesis.analytics.flink.run.
-        options`` group. property_groups: Every property group, by id.
+        application: The ``CfnApplication``.
+        application_name: Its name (a token when generated).
+        application_arn: Its ARN.
+        role: The service role.
+        policy: The role's one managed policy.
+        key: The encryption key.
+        log_group: The log group.
+        logging_option: The ``CfnApplicationCloudWatchLoggingOption``.
+        alarms: ``{"Downtime", "Restarts", "FailedCheckpoints", "SourceLag": cloudwatch.Alarm}``.
+        run_options: The ``kinesis.analytics.flink.run.options`` group.
+        property_groups: Every property group, by id.
+        runtime: The ``FlinkRuntime``.
+        kpus: KPUs for the initial parallelism (``ceil(parallelism / parallelism_per_kpu)``;
+            the service adds one for orchestration).
+        starter: The start-on-deploy custom resource (None unless ``start_on_deploy``).
     """
 
     def __init__(

@@ -92,6 +92,11 @@ ACCEPTED_NOT_EMULATED: Mapping[str, str] = {
     "AWS::Logs::LogStream": "no log stream",
     "AWS::EC2::SecurityGroupEgress": "no egress rule (egress stays allow-all)",
     "AWS::CDK::Metadata": "CDK version reporting only; nothing to create",
+    "AWS::KinesisAnalyticsV2::Application": (
+        "no Managed Service for Apache Flink application (moto has none): the analytics job "
+        "does not run locally (tests/flink runs it on a local Flink mini-cluster instead)"
+    ),
+    "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption": "no application logging",
 }
 
 CUSTOM_RESOURCE_TYPES = ("AWS::CloudFormation::CustomResource",)
