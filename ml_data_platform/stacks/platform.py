@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,7 +12,9 @@ from constructs import Construct
 
 from ml_data_platform.config import EnvironmentSettings, Removal
 from ml_data_platform.consumers import MlConsumer
+from ml_data_platform.core.inputs import Kind, require_kind
 from ml_data_platform.core.names import glue_name
+from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
 from ml_data_platform.datasets import DataFormat
 from ml_data_platform.stacks.catalog_stack import CatalogStack
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
@@ -29,12 +32,19 @@ class PlatformOptions:
     Args:
         synthesizer_factory: Builds each stack's synthesizer. Default: CDK's default.
         create_warehouse_table: Create the Redshift table at deploy time. Default: True.
-        ml_role: Grant this existing role instead of creating a SageMaker role. Default: none.
+        ml_role: Grant this existing role instead of creating a SageMaker role: an ``IRole``,
+            or the role's ARN or name (``str``). A role defined outside the platform's stage
+            (e.g. in a stack at the app's top level, next to an ``MlDataPlatformStage``) is
+            imported into the catalog stack by its ARN or fixed ``role_name``: CDK cannot
+            reference across stage boundaries, so a role there with a generated name is
+            refused with a ``ValueError`` saying what to pass instead. The grants then attach a
+            policy of the catalog stack to the role: deploy the role's stack first.
+            Default: none (a new role assumed by ``sagemaker.amazonaws.com``).
     """
 
     synthesizer_factory: Callable[[], cdk.IStackSynthesizer] | None = None
     create_warehouse_table: bool = True
-    ml_role: iam.IRole | None = None
+    ml_role: iam.IRole | str | None = None
 
 
 DEFAULT_OPTIONS = PlatformOptions()
@@ -47,7 +57,8 @@ class MlDataPlatform(Construct):
     (``storage``) → Glue tables with partition projection (``catalog``) → Athena/SageMaker;
     the same streams feed Redshift (``warehouse``, when ``settings.warehouse.enabled``).
     Stacks are named ``<project>-<env>-<layer>``; prod-like environments (``removal: retain``)
-    get termination protection. Every alarm (ingestion and warehouse) notifies the storage
+    get termination protection; ``removal: destroy`` sets the allow-destroy context for the
+    stacks below (the config key is the named opt-in to losing data on deletion). Every alarm (ingestion and warehouse) notifies the storage
     stack's ``AlarmTopic``, the one ``alarm_email`` subscribes to.
 
     Attributes:
@@ -64,6 +75,11 @@ class MlDataPlatform(Construct):
         options: PlatformOptions = DEFAULT_OPTIONS,
     ) -> None:
         super().__init__(scope, construct_id)
+        if settings.removal is Removal.DESTROY:
+            # The environment's "removal": "destroy" is the named opt-in to losing data on
+            # deletion: it sets the allow-destroy context for the stacks below, wherever this
+            # construct lives (an MlDataPlatformStage or the user's own Stage).
+            self.node.set_context(ALLOW_DESTROY_CONTEXT, True)
         policy = settings.removal.policy
         common = {
             "env": settings.env,
@@ -104,7 +120,7 @@ class MlDataPlatform(Construct):
             data_lake=lake,
             catalog=self.catalog.catalog,
             workgroup=self.catalog.workgroup,
-            role=options.ml_role,
+            role=ml_role_in(self.catalog, options.ml_role),
         )
         self.ingestion = IngestionStack(
             self,
@@ -150,6 +166,60 @@ class MlDataPlatform(Construct):
             )
         cdk.Tags.of(self).add("ml-data-platform:project", settings.project)
         cdk.Tags.of(self).add("ml-data-platform:environment", settings.name)
+
+
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+IMPORTED_ML_ROLE_ID = "MlRole"
+"""Construct id, in the catalog stack, of an ``ml_role`` imported from outside the stage."""
+
+
+def ml_role_in(stack: cdk.Stack, role: iam.IRole | str | None) -> iam.IRole | None:
+    """``PlatformOptions.ml_role`` as a role that ``stack`` may reference (see there).
+
+    A string is a role ARN (``arn:aws:iam::<account>:role/<path/name>``) or a role name; an
+    ``IRole`` in the same stage as ``stack`` is used as it is; one from another stage (or the
+    app's top level) is imported into ``stack`` by its concrete ARN or fixed name.
+    """
+    if role is None:
+        return None
+    if isinstance(role, str):
+        return _import_role(stack, role, "PlatformOptions.ml_role")
+    require_kind(role, Kind.ROLE, "PlatformOptions.ml_role")
+    if cdk.Stage.of(role).node.path == cdk.Stage.of(stack).node.path:
+        return role
+    if not cdk.Token.is_unresolved(role.role_arn):
+        return _import_role(stack, role.role_arn, "PlatformOptions.ml_role")
+    # A Role given a role_name keeps it as its physical name; an imported one has a concrete
+    # role_name.
+    for name in (getattr(role, "_physical_name", None), role.role_name):
+        if isinstance(name, str) and not cdk.Token.is_unresolved(name):
+            return _import_role(stack, name, "PlatformOptions.ml_role")
+    outside = cdk.Stage.of(stack).node.path
+    raise ValueError(
+        f"PlatformOptions.ml_role: the role {role.node.path!r} is defined outside the stage "
+        f"{outside!r} and has a generated name, and CDK cannot reference a resource across "
+        "stage boundaries (NoCrossStageDependency). Give the role a fixed name "
+        "(iam.Role(..., role_name='team-sagemaker')), pass its ARN or name as a string "
+        "(PlatformOptions(ml_role='arn:aws:iam::111111111111:role/team-sagemaker')), or "
+        "create the role in a stack inside the same stage"
+    )
+
+
+def _import_role(stack: cdk.Stack, arn_or_name: str, prop: str) -> iam.IRole:
+    if arn_or_name.startswith("arn:"):
+        if not _ROLE_ARN.match(arn_or_name):
+            raise ValueError(
+                f"{prop}: {arn_or_name!r} is not an IAM role ARN "
+                "(arn:aws:iam::<12-digit account>:role/<name>)"
+            )
+        return iam.Role.from_role_arn(stack, IMPORTED_ML_ROLE_ID, arn_or_name)
+    if not _ROLE_NAME.match(arn_or_name):
+        raise ValueError(
+            f"{prop}: {arn_or_name!r} is neither an IAM role ARN (arn:aws:iam::...:role/...) "
+            "nor a role name (1-64 letters, digits and +=,.@_-)"
+        )
+    return iam.Role.from_role_name(stack, IMPORTED_ML_ROLE_ID, arn_or_name)
 
 
 def _zones(settings: EnvironmentSettings) -> tuple[DataLakeZone, ...]:

@@ -15,7 +15,6 @@ from ml_data_platform.config import (
     Removal,
     all_environments,
 )
-from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
 from ml_data_platform.stacks.platform import DEFAULT_OPTIONS, MlDataPlatform, PlatformOptions
 
 LOCAL_ENVIRONMENT = "dev"
@@ -25,12 +24,16 @@ class MlDataPlatformStage(cdk.Stage):
     """One environment of the platform as a deployable unit (``cdk deploy 'Dev/**'``, or a
     CDK Pipelines stage).
 
-    An environment whose settings say ``"removal": "destroy"`` sets the allow-destroy context
-    for its stacks: that config key is the named opt-in to losing data on deletion.
+    ``MlDataPlatform`` inside it applies the settings' ``removal`` (see there).
 
     Args:
         settings: The environment's settings.
         options: See ``PlatformOptions``. Default: regular deployments.
+        env: The stage's account and region. The settings' ``account`` and ``region`` win
+            where they are set; ``env`` fills in the ones they leave out; the same field set
+            to different values in both is a ``ValueError``. Default: the settings' (none:
+            environment-agnostic).
+        **kwargs: Other ``cdk.Stage`` props (``outdir``, ``permissions_boundary``, ...).
 
     Attributes:
         platform: The ``MlDataPlatform``.
@@ -43,12 +46,35 @@ class MlDataPlatformStage(cdk.Stage):
         *,
         settings: EnvironmentSettings,
         options: PlatformOptions = DEFAULT_OPTIONS,
+        env: cdk.Environment | None = None,
         **kwargs: Any,
     ) -> None:
+        settings = _with_env(settings, env)
         super().__init__(scope, construct_id, env=settings.env, **kwargs)
-        if settings.removal is Removal.DESTROY:
-            self.node.set_context(ALLOW_DESTROY_CONTEXT, True)
         self.platform = MlDataPlatform(self, "Platform", settings=settings, options=options)
+
+
+def _with_env(settings: EnvironmentSettings, env: cdk.Environment | None) -> EnvironmentSettings:
+    """``settings`` with the account/region of ``env`` filled in where the settings leave
+    them out; a conflict is an error naming both values."""
+    if env is None:
+        return settings
+    if not isinstance(env, cdk.Environment):
+        raise TypeError(
+            f"MlDataPlatformStage.env must be a cdk.Environment, got {type(env).__name__}: "
+            f"{env!r:.80}"
+        )
+    merged = {}
+    for field in ("account", "region"):
+        ours, given = getattr(settings, field), getattr(env, field)
+        if ours is not None and given is not None and ours != given:
+            raise ValueError(
+                f"MlDataPlatformStage.env: {field} {given!r} conflicts with the {field} "
+                f"{ours!r} of environment {settings.name!r} in the settings; set it in one "
+                "place (the settings win where they set it, env fills in what they leave out)"
+            )
+        merged[field] = ours if ours is not None else given
+    return dataclasses.replace(settings, **merged)
 
 
 def build_platform(

@@ -21,6 +21,7 @@ from ml_data_platform.warehouse import (
     RedshiftTableSetup,
     Warehouse,
     WarehouseDeliveryStream,
+    deploy_time_availability_zones,
 )
 
 MISSING_STAGING_RULE_WARNING = "ml-data-platform:warehouseStagingNotExpired"
@@ -51,6 +52,10 @@ class WarehouseStack(cdk.Stack):
             lake key (subscribe to it).
         removal_policy: For the namespace, workgroup, secret and logs. Default: RETAIN.
         **stack_kwargs: ``cdk.Stack`` props (env, stack_name, ...).
+
+    Availability Zones: ``availability_zones`` is overridden to the region's first three,
+    resolved at deploy time (``Fn::GetAZs``), so a concrete ``env`` account does not make CDK
+    look them up (which needs AWS credentials at synth time).
 
     Attributes:
         warehouse: The ``Warehouse``. delivery: The ``WarehouseDeliveryStream``.
@@ -150,6 +155,13 @@ class WarehouseStack(cdk.Stack):
         if self.table_setup is not None:
             # Only the delivery stream waits for the table; its role and logs need not.
             self.delivery.delivery_stream.node.add_dependency(self.table_setup)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The region's first three Availability Zones as deploy-time tokens (CDK's documented
+        override point): ``ec2.Vpc`` reads this to validate its zones, and the default for a
+        stack with a concrete account is a context lookup that needs AWS credentials."""
+        return deploy_time_availability_zones()
 
     def _local_bucket(self, bucket: s3.IBucket, key: kms.IKey) -> s3.IBucket:
         """``bucket`` itself if it is in this stack; otherwise the same bucket imported through

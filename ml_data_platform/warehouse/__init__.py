@@ -23,6 +23,7 @@ from ml_data_platform.warehouse.table_setup import RedshiftTableSetup
 from ml_data_platform.warehouse.warehouse import (
     Warehouse,
     WarehouseEndpoint,
+    deploy_time_availability_zones,
     validate_base_capacity,
 )
 
@@ -40,6 +41,7 @@ __all__ = [
     "Warehouse",
     "WarehouseDeliveryStream",
     "WarehouseEndpoint",
+    "deploy_time_availability_zones",
     "firehose_cidr_for_region",
     "quote_identifier",
     "validate_base_capacity",

@@ -362,6 +362,13 @@ class Warehouse(Construct):
         )
 
 
+def deploy_time_availability_zones(count: int = MIN_SUBNETS) -> list[str]:
+    """The region's first ``count`` Availability Zones, resolved by CloudFormation at deploy
+    time (``Fn::Select [i, Fn::GetAZs '']``): no context lookup, so no AWS credentials at
+    synth time, whatever the stack's account."""
+    return [cdk.Fn.select(i, cdk.Fn.get_azs()) for i in range(count)]
+
+
 class _WarehouseVpc(Construct):
     """Three public subnets (no NAT), flow logs to an encrypted log group, S3 gateway endpoint."""
 
@@ -371,7 +378,7 @@ class _WarehouseVpc(Construct):
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr("10.90.0.0/22"),
-            availability_zones=[cdk.Fn.select(i, cdk.Fn.get_azs()) for i in range(MIN_SUBNETS)],
+            availability_zones=deploy_time_availability_zones(),
             nat_gateways=0,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
