@@ -84,8 +84,12 @@ format: $(VENV)/.installed ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff format .
 
 .PHONY: unit
-unit: install flink-venv flink-jar ## Run the pytest suite only
+unit: install flink-venv flink-jar ## Run the pytest suite only (the user-app suite is `make userapps`)
 	$(VENV)/bin/pytest -q
+
+.PHONY: userapps
+userapps: install ## Apps written from the docs: wheel in a fresh venv outside the repo, pinned CLI, four nag packs
+	$(VENV)/bin/pytest -q tests/userapps
 
 .PHONY: gates
 gates: synth $(CHECKOV_VENV)/.installed ## cfn-lint and checkov over the synthesized templates
@@ -94,7 +98,7 @@ gates: synth $(CHECKOV_VENV)/.installed ## cfn-lint and checkov over the synthes
 	  --config-file .checkov.yaml -d cdk.out
 
 .PHONY: test
-test: lint unit gates ## All tests and policy gates (what CI runs)
+test: lint unit userapps gates ## All tests and policy gates (what CI runs)
 
 .PHONY: ls
 ls: install ## List the stacks that diff/deploy/destroy select for ENV
