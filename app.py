@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """CDK app: one ``MlDataPlatformStage`` per environment in cdk.json (``-c env=NAME`` for one),
-the CI/CD pipeline when configured, and every enforced cdk-nag pack attached.
+the CI/CD pipeline when configured, every enforced cdk-nag pack and the AWS Control Tower
+proactive controls attached.
 
 ``enable_compliance_checks`` makes ``app.synth()`` fail (exit status 1, the list of findings)
 on any unacknowledged finding, also under ``cdk synth``/``cdk deploy``.
@@ -9,6 +10,7 @@ on any unacknowledged finding, also under ``cdk synth``/``cdk deploy``.
 import aws_cdk as cdk
 
 from ml_data_platform.compliance import enable_compliance_checks
+from ml_data_platform.compliance.control_tower import enable_control_tower_checks
 from ml_data_platform.config import CONTEXT_KEY, pipeline_settings
 from ml_data_platform.stacks import PipelineStack, build_platform
 
@@ -19,4 +21,5 @@ pipeline = pipeline_settings(context)
 if pipeline is not None:
     PipelineStack(app, "Pipeline", settings=pipeline, context=context)
 enable_compliance_checks(app)
+enable_control_tower_checks(app)  # the fifth gate: AWS Control Tower proactive controls
 app.synth()

@@ -156,7 +156,6 @@ class AthenaWorkgroup(Construct):
                     noncurrent_expire_after_days=1,
                     abort_incomplete_uploads_after_days=1,
                 ),
-                event_bridge_enabled=False,
                 removal_policy=removal_policy,
             )
             results_bucket = self.results.bucket

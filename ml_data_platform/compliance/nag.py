@@ -11,6 +11,7 @@ there. Ids are accepted as the validation report prints them: ``AwsSolutions-S1`
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,10 @@ VALIDATION_REPORT_FILE = "validation-report.json"
 # cdk-nag rules whose findings carry a per-resource id (``Rule[detail]``): a coarse
 # acknowledgement of these is expanded to the exact ids of the construct's IAM policies.
 IAM5 = "AwsSolutions-IAM5"
+CONTROL_TOWER_PLUGIN = "cdk-validator-cfnguard"
+"""The AWS Control Tower proactive controls plugin's name: its findings are acknowledged as
+``cdk-validator-cfnguard::<rule_name>`` (see ``compliance.control_tower``)."""
+_GUARD_RULE = re.compile(r"[a-z0-9_]+")
 
 
 class NagPack(Enum):
@@ -117,8 +122,9 @@ def check_validation_report(assembly_directory: str | Path, app: IConstruct | No
     report = json.loads(path.read_text())
     problems = sorted(
         f"{plugin['pluginName']}::{violation['ruleName']} on {construct['constructPath']}"
+        # Every unacknowledged violation counts, whatever the plugin's conclusion: the Control
+        # Tower plugin can report "success" with violations left after acknowledgements.
         for plugin in report.get("pluginReports", [])
-        if plugin.get("conclusion") == "failure"
         for violation in plugin.get("violations", [])
         for construct in violation.get("violatingConstructs", [])
     )
@@ -184,6 +190,14 @@ def acknowledgement_id(rule: str) -> str:
     """The id CDK matches acknowledgements by, ``<pack>::<pack>-<rule>[<detail>]``, from a
     rule id with or without the pack prefix (as the validation report prints either)."""
     head, bracket, detail = rule.strip().partition("[")
+    plugin, _, guard_rule = head.partition("::")
+    if plugin == CONTROL_TOWER_PLUGIN:
+        if bracket or not _GUARD_RULE.fullmatch(guard_rule):
+            raise ValueError(
+                f"unknown Control Tower rule {rule!r}: expected "
+                f"'{CONTROL_TOWER_PLUGIN}::<rule_name>' as the report prints it"
+            )
+        return head
     if "::" in head:
         pack, _, name = head.partition("::")
     else:

@@ -12,6 +12,15 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge, skip_checkov
+from ml_data_platform.compliance.control_tower import (
+    LAMBDA_INSIDE_VPC,
+    S3_LOGGING,
+    S3_OBJECT_LOCK,
+    acknowledge_control_tower,
+)
+from ml_data_platform.compliance.control_tower import (
+    S3_DEFAULT_ENCRYPTION_KMS as CT_S3_DEFAULT_ENCRYPTION_KMS,
+)
 from ml_data_platform.compliance.rules import (
     S3_DEFAULT_ENCRYPTION_KMS,
     S3_REPLICATION,
@@ -28,6 +37,24 @@ REPLICATION_REASON = (
     "Cross-region replication needs a destination bucket in a second region, a per-deployment "
     "disaster-recovery choice; versioning, RETAIN and noncurrent-version retention protect "
     "against loss in the home region."
+)
+
+
+_LOG_DELIVERY_SSE_S3_REASON = (
+    "S3 server access log delivery requires SSE-S3 on the destination bucket "
+    "(SSE-KMS destinations are not supported), so the logs are encrypted with SSE-S3."
+)
+_LOG_BUCKET_NOT_LOGGED_REASON = (
+    "This bucket is the server-access-log destination; logging it into itself loops."
+)
+OBJECT_LOCK_REASON = (
+    "Lake data must stay deletable: lifecycle expiration, noncurrent-version expiration and "
+    "deletion requests would be blocked by locked versions. Versioning, the RETAIN removal "
+    "policy and the deploy data-loss guard protect against accidental loss instead."
+)
+_AUTO_DELETE_REASON = (
+    "CDK's auto-delete-objects handler runs only when a stack with the explicit "
+    "DESTROY opt-in is deleted; it needs no VPC, DLQ or reserved concurrency."
 )
 
 
@@ -73,20 +100,23 @@ class AccessLogsBucket(Construct):
             **_secure_bucket_defaults(policy),
             lifecycle_rules=lifecycle.to_cdk(),
         )
-        acknowledge(
-            self.bucket,
-            S3_DEFAULT_ENCRYPTION_KMS,
-            "S3 server access log delivery requires SSE-S3 on the destination bucket "
-            "(SSE-KMS destinations are not supported), so the logs are encrypted with SSE-S3.",
-        )
+        acknowledge(self.bucket, S3_DEFAULT_ENCRYPTION_KMS, _LOG_DELIVERY_SSE_S3_REASON)
         acknowledge(self.bucket, S3_REPLICATION, REPLICATION_REASON)
+        acknowledge_control_tower(
+            self.bucket, CT_S3_DEFAULT_ENCRYPTION_KMS, _LOG_DELIVERY_SSE_S3_REASON
+        )
+        acknowledge_control_tower(self.bucket, S3_LOGGING, _LOG_BUCKET_NOT_LOGGED_REASON)
+        acknowledge_control_tower(
+            self.bucket,
+            S3_OBJECT_LOCK,
+            "S3 Object Lock cannot be enabled on a bucket that receives S3 server access logs "
+            "(log delivery refuses such a destination); versioning and the RETAIN policy keep "
+            "the logs.",
+        )
+        _enable_event_bridge(self.bucket)
         if policy == cdk.RemovalPolicy.DESTROY:
             _skip_checkov_on_auto_delete_provider(self)
-        skip_checkov(
-            self.bucket.node.default_child,
-            "CKV_AWS_18",
-            "This bucket is the server-access-log destination; logging it into itself loops.",
-        )
+        skip_checkov(self.bucket.node.default_child, "CKV_AWS_18", _LOG_BUCKET_NOT_LOGGED_REASON)
 
 
 class DataLakeBucket(Construct):
@@ -164,6 +194,7 @@ class DataLakeBucket(Construct):
             _skip_checkov_on_auto_delete_provider(self)
         self._deny_other_encryption()
         acknowledge(self.bucket, S3_REPLICATION, REPLICATION_REASON)
+        acknowledge_control_tower(self.bucket, S3_OBJECT_LOCK, OBJECT_LOCK_REASON)
 
     @staticmethod
     def from_bucket_name(
@@ -270,12 +301,8 @@ def _skip_checkov_on_auto_delete_provider(scope: Construct) -> None:
     if handler is None:
         return
     for check_id in ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"):
-        skip_checkov(
-            handler,
-            check_id,
-            "CDK's auto-delete-objects handler runs only when a stack with the explicit "
-            "DESTROY opt-in is deleted; it needs no VPC, DLQ or reserved concurrency.",
-        )
+        skip_checkov(handler, check_id, _AUTO_DELETE_REASON)
+    acknowledge_control_tower(handler, LAMBDA_INSIDE_VPC, _AUTO_DELETE_REASON)
 
 
 def _enable_event_bridge(bucket: s3.Bucket) -> None:

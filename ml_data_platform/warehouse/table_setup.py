@@ -34,6 +34,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge, skip_checkov
+from ml_data_platform.compliance.control_tower import LAMBDA_INSIDE_VPC, acknowledge_control_tower
 from ml_data_platform.core.inputs import Kind, optional_kind
 from ml_data_platform.core.limits import REDSHIFT_DATA_API_MAX_SQL_BYTES
 from ml_data_platform.core.removal import resolve_removal_policy
@@ -248,6 +249,7 @@ class RedshiftTableSetup(Construct):
         provider = stack.node.try_find_child(AWS_CUSTOM_RESOURCE_SINGLETON_ID)
         if provider is not None:
             acknowledge(provider, PROVIDER_FUNCTION_RULES, CUSTOM_RESOURCE_REASON)
+            acknowledge_control_tower(provider, LAMBDA_INSIDE_VPC, CUSTOM_RESOURCE_REASON)
             function = provider.node.default_child
             if function is not None and not function.get_metadata("checkov"):
                 for check_id in PROVIDER_FUNCTION_CHECKOV:

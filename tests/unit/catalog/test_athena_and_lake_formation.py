@@ -88,7 +88,10 @@ def test_results_bucket_is_a_lake_bucket_with_short_expiry(built):
     assert props["LoggingConfiguration"]["DestinationBucketName"] == ref(
         stack, lake.access_logs.bucket
     )
-    assert "NotificationConfiguration" not in props
+    # Events to EventBridge (Control Tower CT.S3.PR.4), set in the template: no Lambda.
+    assert props["NotificationConfiguration"] == {
+        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+    }
     template.resource_count_is("AWS::S3::Bucket", 5)  # 3 zones + access logs + results
 
 
