@@ -7,17 +7,22 @@ proactive controls attached.
 on any unacknowledged finding, also under ``cdk synth``/``cdk deploy``.
 """
 
+import sys
+
 import aws_cdk as cdk
 
 from ml_data_platform.compliance import enable_compliance_checks
 from ml_data_platform.compliance.control_tower import enable_control_tower_checks
-from ml_data_platform.config import CONTEXT_KEY, pipeline_settings
+from ml_data_platform.config import CONTEXT_KEY, ConfigError, pipeline_settings
 from ml_data_platform.stacks import PipelineStack, build_platform
 
 app = cdk.App()
 context = {CONTEXT_KEY: app.node.try_get_context(CONTEXT_KEY)}
-build_platform(app, context)
-pipeline = pipeline_settings(context)
+try:
+    build_platform(app, context)
+    pipeline = pipeline_settings(context)
+except ConfigError as error:  # one line with the key path, no traceback
+    sys.exit(f"cdk.json: {error}")
 if pipeline is not None:
     PipelineStack(app, "Pipeline", settings=pipeline, context=context)
 enable_compliance_checks(app)

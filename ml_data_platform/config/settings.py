@@ -431,6 +431,12 @@ def _warehouse(
         raise ConfigError(
             f"{reader.at('dataset')}: {settings.dataset!r} is not a dataset ({names})"
         )
+    if settings.enabled and settings.dataset is None and len(names) > 1:
+        raise ConfigError(
+            f"{reader.at('dataset')}: required when there is more than one dataset ({names}): "
+            "name the dataset the warehouse loads, so that adding or reordering datasets never "
+            "switches its source stream"
+        )
     if settings.enabled:
         index = names.index(settings.dataset) if settings.dataset is not None else 0
         _check_warehouse_table(

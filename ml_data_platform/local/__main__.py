@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ml_data_platform.config import ConfigError
+
 STATE_DIR = Path(".local-emulator")
 STATE_FILE = STATE_DIR / "state.json"
 
@@ -74,7 +76,11 @@ def deploy_command(args: argparse.Namespace) -> int:
         return 1
     assembly = args.assembly
     if assembly is None:
-        assembly = synthesize_local(STATE_DIR / "cdk.out")
+        try:
+            assembly = synthesize_local(STATE_DIR / "cdk.out")
+        except ConfigError as error:
+            print(f"error: cdk.json: {error}", file=sys.stderr)
+            return 2
         print(f"synthesized for the emulator into {assembly} in {time.monotonic() - started:.1f} s")
     server = MotoServer(port=args.port).start()
     keep = False

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from ml_data_platform.config import (
     ENV_CONTEXT_KEY,
+    ConfigError,
     EnvironmentSettings,
     Removal,
     all_environments,
@@ -98,7 +99,7 @@ def build_platform(
         env_names = [LOCAL_ENVIRONMENT]
     unknown = sorted(set(env_names) - set(environments))
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"-c env={unknown[0]}: no such environment; defined: {sorted(environments)}"
         )
     options = DEFAULT_OPTIONS

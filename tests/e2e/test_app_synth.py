@@ -25,7 +25,14 @@ CLI_CONTEXT = {
     "aws:cdk:bundling-stacks": ["**"],
     "@aws-cdk/core:failSynthOnValidationErrors": False,
 }
-PACKS = {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"}
+# The four cdk-nag packs and the fifth gate, AWS Control Tower proactive controls.
+PACKS = {
+    "AwsSolutions",
+    "HIPAA.Security",
+    "NIST.800.53.R5",
+    "PCI.DSS.321",
+    "cdk-validator-cfnguard",
+}
 
 
 def run_app(outdir, context: dict) -> subprocess.CompletedProcess:
@@ -42,7 +49,7 @@ def run_app(outdir, context: dict) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # a hang guard, not a time limit (the machine may be busy)
     )
 
 
@@ -80,3 +87,19 @@ def test_every_environment_is_in_the_assembly(synthesized):
     # storage, catalog, ingestion per environment, and the prod warehouse
     templates = sorted(p.name for p in outdir.glob("assembly-*/*.template.json"))
     assert len(templates) == 7, templates
+
+
+def test_a_config_error_is_one_line_with_the_key_path_and_a_failure(tmp_path):
+    cdk_json = json.loads((ROOT / "cdk.json").read_text())
+    context = {**cdk_json["context"], **CLI_CONTEXT}
+    platform = json.loads(json.dumps(context["ml-data-platform"]))
+    platform["environments"]["dev"]["strem"] = platform["environments"]["dev"].pop("stream")
+    result = run_app(tmp_path, {**context, "ml-data-platform": platform})
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("b'")]
+    assert "Traceback" not in result.stderr
+    assert lines == [
+        "cdk.json: ml-data-platform.environments.dev: unknown keys ['strem'] ('strem': did you "
+        "mean 'stream'?); allowed: ['account', 'alarm_email', 'datasets', 'delivery', 'lifecycle', "
+        "'region', 'removal', 'stream', 'warehouse']"
+    ]

@@ -296,7 +296,8 @@ def test_only_the_warehouse_dataset_must_suit_redshift():
         {"name": "events", "columns": [{"name": "id", "type": "string"}]},
         {"name": "blobs", "columns": [{"name": "user", "type": "binary"}]},
     ]
-    assert settings_from_context(with_env(datasets=datasets, **WAREHOUSE_ON), "dev")
+    on_events = {**WAREHOUSE_ON, "warehouse": {**WAREHOUSE_ON["warehouse"], "dataset": "events"}}
+    assert settings_from_context(with_env(datasets=datasets, **on_events), "dev")
     warehouse = {"enabled": True, "dataset": "blobs"}
     with pytest.raises(ConfigError) as error:
         settings_from_context(
@@ -535,3 +536,39 @@ def test_limits_are_inclusive():
     assert settings.delivery.buffer_interval_seconds == 0
     assert settings.delivery.buffer_size_mib == 128
     assert settings.warehouse.base_capacity_rpus == 4
+
+
+def test_the_warehouse_must_name_its_dataset_when_there_are_several():
+    datasets = [
+        {"name": "events", "columns": [{"name": "id", "type": "string"}]},
+        {"name": "clicks", "columns": [{"name": "id", "type": "string"}]},
+    ]
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(with_env(datasets=datasets, **WAREHOUSE_ON), "dev")
+    assert str(error.value) == (
+        "ml-data-platform.environments.dev.warehouse.dataset: required when there is more than "
+        "one dataset (['events', 'clicks']): name the dataset the warehouse loads, so that adding "
+        "or reordering datasets never switches its source stream"
+    )
+    # One dataset: it is the warehouse's; a disabled warehouse needs no dataset.
+    assert settings_from_context(with_env(**WAREHOUSE_ON), "dev").warehouse.dataset is None
+    assert not settings_from_context(with_env(datasets=datasets), "dev").warehouse.enabled
+
+
+def test_a_typo_of_a_key_names_the_key_meant():
+    context = copy.deepcopy(MINIMAL)
+    context["ml-data-platform"]["enviroments"] = context["ml-data-platform"].pop("environments")
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(context, "dev")
+    assert str(error.value) == (
+        "ml-data-platform.environments: missing required key "
+        "(found 'enviroments': a typo of 'environments'?)"
+    )
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(with_env(strem={"mode": "on-demand"}, colour="blue"), "dev")
+    message = str(error.value)
+    assert message.startswith(
+        "ml-data-platform.environments.dev: unknown keys ['colour', 'strem'] "
+        "('strem': did you mean 'stream'?); allowed: ["
+    )
+    assert "'colour':" not in message  # nothing close to it: no guess
