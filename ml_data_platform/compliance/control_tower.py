@@ -54,14 +54,14 @@ CROSS_STACK_KEY_REASON = (
 def enable_control_tower_checks(scope: cdk.App | cdk.Stage) -> None:
     """Attach the AWS Control Tower proactive controls to ``scope`` under the compliance gate
     (call ``enable_compliance_checks`` too, or alone this still fails ``app.synth()`` on a
-    finding). Needs the ``controltower`` extra: ``pip install 'ml-data-platform[controltower]'``.
+    finding). Needs the ``controltower`` extra (``cdklabs.cdk-validator-cfnguard``).
     """
     try:
         from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "enable_control_tower_checks needs cdklabs.cdk-validator-cfnguard: "
-            "pip install 'ml-data-platform[controltower]'"
+            "enable_control_tower_checks needs cdklabs.cdk-validator-cfnguard: install "
+            "ml-data-platform with its 'controltower' extra"
         ) from error
     cdk.Validations.of(scope).add_plugins(
         CfnGuardValidator(control_tower_rules_enabled=True, max_buffer=GUARD_OUTPUT_BUFFER_BYTES)

@@ -74,7 +74,6 @@ def test_every_stack_is_created_and_every_read_back_agrees(report: DeployReport)
     ]
     assert mismatches == []
     assert report.ok
-    assert report.seconds < 30
 
 
 def test_the_report_never_claims_a_skipped_resource(report: DeployReport) -> None:

@@ -236,11 +236,14 @@ def test_zone_events_need_no_notifications_lambda(built):
     template = built[4]
     template.resource_count_is("Custom::S3BucketNotifications", 0)
     template.resource_count_is("AWS::Lambda::Function", 0)
-    (bucket,) = [
+    # The zone bucket and its access-log bucket (Control Tower CT.S3.PR.4), both in the template.
+    buckets = [
         r
         for r in resources_of_type(template, "AWS::S3::Bucket").values()
         if "NotificationConfiguration" in r["Properties"]
     ]
-    assert bucket["Properties"]["NotificationConfiguration"] == {
-        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
-    }
+    assert len(buckets) == 2
+    for bucket in buckets:
+        assert bucket["Properties"]["NotificationConfiguration"] == {
+            "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+        }
