@@ -99,7 +99,7 @@ def test_a_config_error_is_one_line_with_the_key_path_and_a_failure(tmp_path):
     lines = [line for line in result.stderr.splitlines() if not line.startswith("b'")]
     assert "Traceback" not in result.stderr
     assert lines == [
-        "cdk.json: ml-data-platform.environments.dev: unknown keys ['strem'] ('strem': did you "
-        "mean 'stream'?); allowed: ['account', 'alarm_email', 'datasets', 'delivery', 'lifecycle', "
+        "cdk.json: ml-data-platform.environments.dev: unknown keys ['strem'] (did you mean "
+        "'strem' -> 'stream'?); allowed: ['account', 'alarm_email', 'datasets', 'delivery', 'lifecycle', "
         "'region', 'removal', 'stream', 'warehouse']"
     ]

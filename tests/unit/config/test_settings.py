@@ -553,22 +553,3 @@ def test_the_warehouse_must_name_its_dataset_when_there_are_several():
     # One dataset: it is the warehouse's; a disabled warehouse needs no dataset.
     assert settings_from_context(with_env(**WAREHOUSE_ON), "dev").warehouse.dataset is None
     assert not settings_from_context(with_env(datasets=datasets), "dev").warehouse.enabled
-
-
-def test_a_typo_of_a_key_names_the_key_meant():
-    context = copy.deepcopy(MINIMAL)
-    context["ml-data-platform"]["enviroments"] = context["ml-data-platform"].pop("environments")
-    with pytest.raises(ConfigError) as error:
-        settings_from_context(context, "dev")
-    assert str(error.value) == (
-        "ml-data-platform.environments: missing required key "
-        "(found 'enviroments': a typo of 'environments'?)"
-    )
-    with pytest.raises(ConfigError) as error:
-        settings_from_context(with_env(strem={"mode": "on-demand"}, colour="blue"), "dev")
-    message = str(error.value)
-    assert message.startswith(
-        "ml-data-platform.environments.dev: unknown keys ['colour', 'strem'] "
-        "('strem': did you mean 'stream'?); allowed: ["
-    )
-    assert "'colour':" not in message  # nothing close to it: no guess
