@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +31,58 @@ TEST_ENV = cdk.Environment(account="111111111111", region="us-east-1")
 
 
 def make_app(**context: Any) -> cdk.App:
-    """An App with the same feature flags as cdk.json (plus ``context``), output in a temp dir."""
-    return cdk.App(
-        context={**CDK_CONTEXT, **context},
-        outdir=tempfile.mkdtemp(prefix="cdk-test-"),
-        analytics_reporting=False,
-    )
+    """An App with the same feature flags as cdk.json (plus ``context``), output in a temp dir
+    that is removed when the test or fixture that made the app is done (see ``_OUTDIRS``)."""
+    outdir = tempfile.mkdtemp(prefix="cdk-test-")
+    _OUTDIRS.append((_ACTIVE_SCOPES[-1] if _ACTIVE_SCOPES else "session", outdir))
+    return cdk.App(context={**CDK_CONTEXT, **context}, outdir=outdir, analytics_reporting=False)
+
+
+# Temp-dir hygiene: every make_app outdir is removed when its owner is done - after the test
+# for an app made in a test or a function-scoped fixture, at the end of the module for a
+# module- or class-scoped fixture's app, at the end of the session otherwise (a session
+# fixture's app, one made at import time). An assembly must outlive its app's users:
+# Template.from_stack reads the templates back from the outdir.
+_OUTDIRS: list[tuple[str, str]] = []  # (owner scope, outdir), in creation order
+_ACTIVE_SCOPES: list[str] = []  # scope of each fixture being set up, or "function" in a test
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Iterator[None]:
+    _ACTIVE_SCOPES.append(fixturedef.scope)
+    yield
+    _ACTIVE_SCOPES.pop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call() -> Iterator[None]:
+    _ACTIVE_SCOPES.append("function")
+    yield
+    _ACTIVE_SCOPES.pop()
+
+
+def _remove_outdirs(scopes: set[str]) -> None:
+    for entry in [e for e in _OUTDIRS if e[0] in scopes]:
+        shutil.rmtree(entry[1], ignore_errors=True)
+        _OUTDIRS.remove(entry)
+
+
+@pytest.fixture(autouse=True)
+def _remove_test_outdirs() -> Iterator[None]:
+    yield
+    _remove_outdirs({"function"})
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _remove_module_outdirs() -> Iterator[None]:
+    yield
+    _remove_outdirs({"module", "class"})
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _remove_session_outdirs() -> Iterator[None]:
+    yield
+    _remove_outdirs({"session", "package", "module", "class", "function"})
 
 
 def resources_of_type(template: Template, resource_type: str) -> dict[str, dict]:

@@ -8,6 +8,7 @@ from ml_data_platform.config import (
     ConfigError,
     DeliveryFormat,
     Removal,
+    WarehouseSettings,
     all_environments,
     pipeline_settings,
     settings_from_context,
@@ -553,3 +554,28 @@ def test_the_warehouse_must_name_its_dataset_when_there_are_several():
     # One dataset: it is the warehouse's; a disabled warehouse needs no dataset.
     assert settings_from_context(with_env(**WAREHOUSE_ON), "dev").warehouse.dataset is None
     assert not settings_from_context(with_env(datasets=datasets), "dev").warehouse.enabled
+
+
+# Gaps a mutation run found (issue 19).
+
+
+def test_an_empty_environments_section_is_rejected():
+    context = {"ml-data-platform": {"environments": {}}}
+    with pytest.raises(ConfigError) as error:
+        all_environments(context)
+    assert str(error.value) == "ml-data-platform.environments: define at least one environment"
+
+
+@pytest.mark.parametrize(
+    "delivery", [{"buffer_size_mib": 64}, {"buffer_size_mib": 64, "format": "parquet"}]
+)
+def test_parquet_with_exactly_64_mib_buffering_is_allowed(delivery):
+    settings = settings_from_context(with_env(delivery=delivery, datasets=PARQUET_EVENTS), "dev")
+    assert settings.delivery.buffer_size_mib == 64
+
+
+def test_the_warehouse_is_off_unless_enabled():
+    assert WarehouseSettings().enabled is False
+    assert settings_from_context(with_env(warehouse={}), "dev").warehouse.enabled is False
+    enabled = with_env(region="us-east-1", warehouse={"enabled": True})
+    assert settings_from_context(enabled, "dev").warehouse.enabled is True

@@ -13,6 +13,7 @@ from ml_data_platform.core.names import (
     validate_key_prefix,
     validate_slug,
 )
+from tests.conftest import make_app
 
 
 @pytest.mark.parametrize(
@@ -62,10 +63,62 @@ def test_glue_names_and_slugs():
 
 
 def test_stack_scoped_paths_use_the_top_level_stack_name():
-    app = cdk.App()
+    app = make_app()
     stage = cdk.Stage(app, "Prod")
     stack = cdk.Stack(stage, "Storage", stack_name="mldp-prod-storage")
     layer = cdk.NestedStack(stack, "Layer")
     assert stack_scoped_path(layer) == "mldp-prod-storage/Layer"
     construct = cdk.CfnResource(layer, "Thing", type="AWS::SNS::Topic")
     assert stack_scoped_path(construct) == "mldp-prod-storage/Layer/Thing"
+
+
+# Gaps a mutation run found (issue 19).
+
+
+def test_an_unresolved_bucket_name_passes_through_unchanged():
+    stack = cdk.Stack(make_app(), "Names")
+    token = cdk.Fn.join("-", ["data", cdk.Aws.ACCOUNT_ID])
+    assert validate_bucket_name(token) == token
+    parameter = cdk.CfnParameter(stack, "BucketName").value_as_string
+    assert validate_bucket_name(parameter) is parameter
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["abc", "my-bucket.logs", "a" * 63, "0bucket9", "xn-bucket", "bucket-s3alias-x"],
+)
+def test_valid_bucket_names_come_back_unchanged(name):
+    assert validate_bucket_name(name, "bucket_name") == name
+
+
+@pytest.mark.parametrize("name", ["ab", "a" * 64, "-bucket", "bucket-", "my_bucket"])
+def test_bucket_names_outside_3_to_63_allowed_characters_are_rejected(name):
+    with pytest.raises(ValueError, match="3–63 characters"):
+        validate_bucket_name(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sthree-data",
+        "amzn-s3-demo-data",
+        "data-s3alias",
+        "data--ol-s3",
+        "data.mrap",
+        "data--x-s3",
+        "data--table-s3",
+    ],
+)
+def test_every_reserved_bucket_prefix_and_suffix_is_rejected(name):
+    with pytest.raises(ValueError, match="no reserved prefix or suffix"):
+        validate_bucket_name(name)
+
+
+def test_valid_glue_names_slugs_and_prefixes_come_back_unchanged():
+    assert validate_glue_name("a" * 255, "table") == "a" * 255
+    assert validate_slug("a" + "-" * 30, "zone") == "a" + "-" * 30
+    assert validate_key_prefix("a/b/", "prefix", allow_empty=False) == "a/b/"
+    with pytest.raises(ValueError, match="not a valid Glue/Athena name"):
+        validate_glue_name("a" * 256, "table")
+    with pytest.raises(ValueError, match="must be 1–31 lowercase"):
+        validate_slug("a" * 32, "zone")

@@ -270,3 +270,72 @@ def test_lifecycle_rejects_more_rules_than_s3_allows():
         "lifecycle for zone 'raw': 1001 rules, at most 1000 per bucket (S3 limit)"
     )
     Lifecycle(rules[:1000]).validate(OWNER)
+
+
+# Boundaries a mutation run found unpinned (issue 19).
+
+
+@pytest.mark.parametrize("length", [1, 255])
+def test_rule_ids_of_1_to_255_characters_are_accepted(length):
+    LifecycleRule("r" * length, expire_after_days=1).validate(OWNER)
+
+
+@pytest.mark.parametrize("rule_id", ["", "r" * 256])
+def test_rule_ids_empty_or_over_255_characters_are_rejected(rule_id):
+    with pytest.raises(ValueError) as error:
+        LifecycleRule(rule_id, expire_after_days=1).validate(OWNER)
+    assert str(error.value) == (
+        f"lifecycle for zone 'raw': rule id {rule_id!r} must be 1–255 characters"
+    )
+
+
+def test_noncurrent_expiration_alone_may_retain_versions():
+    """Keeping the newest noncurrent versions with only a noncurrent expiration (no
+    noncurrent transitions) is a common, valid rule; so is it with transitions only."""
+    only_expiration = LifecycleRule(
+        "r", noncurrent_expire_after_days=30, noncurrent_versions_to_retain=5
+    )
+    only_expiration.validate(OWNER)
+    assert only_expiration.to_cdk().noncurrent_versions_to_retain == 5
+    LifecycleRule(
+        "r",
+        noncurrent_transitions=(Transition(SC.GLACIER, 30),),
+        noncurrent_versions_to_retain=5,
+    ).validate(OWNER)
+
+
+def test_onezone_ia_needs_30_days_there_before_the_next_transition():
+    rule((SC.ONEZONE_IA, 30), (SC.GLACIER, 60)).validate(OWNER)
+    with pytest.raises(ValueError) as error:
+        rule((SC.ONEZONE_IA, 30), (SC.GLACIER, 59)).validate(OWNER)
+    assert str(error.value) == (
+        "lifecycle for zone 'raw', rule 'r': GLACIER after 59 days must come ≥ 30 days after "
+        "ONEZONE_IA (day 30)"
+    )
+    assert SC.ONEZONE_IA.minimum_storage_days == 30
+
+
+@pytest.mark.parametrize("storage_class", [SC.STANDARD_IA, SC.ONEZONE_IA])
+def test_ia_classes_are_allowed_from_day_30(storage_class):
+    rule((storage_class, 30)).validate(OWNER)
+
+
+@pytest.mark.parametrize("prop", ["object_size_greater_than", "object_size_less_than"])
+def test_object_size_filters_accept_zero_and_reject_negative(prop):
+    LifecycleRule("r", expire_after_days=5, **{prop: 0}).validate(OWNER)
+    with pytest.raises(ValueError) as error:
+        LifecycleRule("r", expire_after_days=5, **{prop: -1}).validate(OWNER)
+    assert str(error.value) == (
+        f"lifecycle for zone 'raw', rule 'r': {prop} must be ≥ 0 bytes, got -1"
+    )
+
+
+@pytest.mark.parametrize("kind", ["transitions", "noncurrent_transitions"])
+def test_a_transition_that_is_not_a_transition_is_a_type_error(kind):
+    with pytest.raises(TypeError) as error:
+        LifecycleRule("r", expire_after_days=400, **{kind: [(SC.GLACIER, 30)]}).validate(OWNER)
+    prefix = "noncurrent " if kind.startswith("noncurrent") else ""
+    assert str(error.value) == (
+        f"lifecycle for zone 'raw', rule 'r': {prefix}transitions must be Transition values, "
+        f"got (<StorageClass.GLACIER: ('GLACIER', 90)>, 30)"
+    )

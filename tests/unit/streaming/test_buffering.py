@@ -203,3 +203,11 @@ def test_prefixes_must_be_strings(prefix, error_prefix, message):
 def test_static_part_is_the_text_before_the_first_expression():
     assert static_part("clicks/year=!{timestamp:yyyy}/") == "clicks/year="
     assert static_part("clicks/") == "clicks/"
+
+
+def test_prefixes_of_exactly_512_characters_are_accepted():
+    """The limit itself is allowed (513 is rejected above)."""
+    prefix = "p/" + "x" * 509 + "/"
+    error_prefix = f"e/{ERR}/" + "x" * (512 - len(f"e/{ERR}/"))
+    assert (len(prefix), len(error_prefix)) == (512, 512)
+    assert validate_prefixes(prefix, error_prefix) == error_prefix
