@@ -1,10 +1,6 @@
 """Glue Data Catalog, tables, crawlers, Athena and (optional) Lake Formation over the lake."""
 
-from ml_data_platform.catalog.athena import (
-    ATHENA_MIN_BYTES_SCANNED_CUTOFF,
-    DEFAULT_BYTES_SCANNED_CUTOFF,
-    AthenaWorkgroup,
-)
+from ml_data_platform.catalog.athena import DEFAULT_BYTES_SCANNED_CUTOFF, AthenaWorkgroup
 from ml_data_platform.catalog.crawler import (
     DEFAULT_SCHEDULE,
     CrawlerSecurityConfiguration,
@@ -21,6 +17,7 @@ from ml_data_platform.catalog.data_catalog import (
 )
 from ml_data_platform.catalog.lake_formation import LakeFormationAccess
 from ml_data_platform.catalog.table import LakeTable, TableFormat, validate_projection
+from ml_data_platform.core.limits import ATHENA_MIN_BYTES_SCANNED_CUTOFF
 
 __all__ = [
     "ATHENA_MIN_BYTES_SCANNED_CUTOFF",

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -17,8 +18,9 @@ from constructs import Construct
 
 from ml_data_platform.catalog.data_catalog import DataCatalog, camel
 from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance.nag import IAM5
 from ml_data_platform.compliance.nag_patterns import bucket_objects_pattern
-from ml_data_platform.compliance.wildcards import IAM5, acknowledge_policy_wildcards
+from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
 from ml_data_platform.core.inputs import Kind, optional_kind, reject_string, require_kind
 from ml_data_platform.core.names import validate_glue_name
 
@@ -193,7 +195,7 @@ class LakeFormationAccess(Construct):
                 )
             )
         if table_permissions:
-            targets: list[tuple[str, dict]] = (
+            targets: list[tuple[str, dict[str, Any]]] = (
                 [("AllTables", {"table_wildcard": {}})]
                 if tables is None
                 else [(camel(t), {"name": t}) for t in tables]

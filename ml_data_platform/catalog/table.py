@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 import jsii
@@ -35,6 +36,9 @@ from ml_data_platform.storage.layout import (
     layout_mismatch,
     parse_partitioned_path,
 )
+
+if TYPE_CHECKING:  # streaming builds on the catalog (see validate)
+    from ml_data_platform.streaming.lake_delivery import LakeDeliveryStream
 
 PARTITION_KEY_TYPE = TIME_KEY_TYPE
 """Layout time keys (year/month/day/hour) are integers, matching integer projection; dynamic
@@ -341,7 +345,7 @@ def _same_bucket(a: s3.IBucket, b: s3.IBucket) -> bool:
     return not any(cdk.Token.is_unresolved(n) for n in names) and names[0] == names[1]
 
 
-def _mismatch(table: LakeTable, delivery: Construct, problem: str) -> str:
+def _mismatch(table: LakeTable, delivery: LakeDeliveryStream, problem: str) -> str:
     template = table.parameters.get("storage.location.template")
     if template is not None:
         read = f"{template.split('/', 3)[-1]} (storage.location.template)"

@@ -103,7 +103,9 @@ def enable_compliance_checks(
     gate.install(scope.node.root)
 
 
-def check_validation_report(assembly_directory: str | Path, app: IConstruct | None = None) -> dict:
+def check_validation_report(
+    assembly_directory: str | Path, app: IConstruct | None = None
+) -> dict[str, Any]:
     """Raise ``ComplianceFindings`` listing every unacknowledged finding (acknowledgement id
     and construct path) in the assembly's ``validation-report.json``, and, given the ``app``,
     every acknowledgement made with ``acknowledge`` that matched no finding; return the report
@@ -119,7 +121,7 @@ def check_validation_report(assembly_directory: str | Path, app: IConstruct | No
             f"no cdk-nag validation report at {path}: the packs did not run "
             "(call enable_compliance_checks(app) before app.synth())"
         )
-    report = json.loads(path.read_text())
+    report: dict[str, Any] = json.loads(path.read_text())
     problems = sorted(
         f"{plugin['pluginName']}::{violation['ruleName']} on {construct['constructPath']}"
         # Every unacknowledged violation counts, whatever the plugin's conclusion: the Control
@@ -265,7 +267,7 @@ class _Gate:
             for scope, packs in self.scopes
         )
 
-    def unused(self, report: dict) -> list[str]:
+    def unused(self, report: dict[str, Any]) -> list[str]:
         used: set[tuple[str, str]] = set()
         findings: dict[tuple[str, str], set[str]] = {}
         for plugin in report.get("pluginReports", []):

@@ -39,6 +39,11 @@ def acknowledge_policy_wildcards(
     Default: every finding except full wildcards.
     """
     cfn_policy = policy if isinstance(policy, cdk.CfnResource) else policy.node.default_child
+    if not isinstance(cfn_policy, iam.CfnPolicy | iam.CfnManagedPolicy):
+        raise TypeError(
+            "policy must be an iam.Policy or iam.ManagedPolicy (or its CfnPolicy/"
+            f"CfnManagedPolicy), got {type(policy).__name__}"
+        )
     compiled = None if patterns is None else [re.compile(p) for p in patterns]
     cfn_policy.node.add_validation(
         _AcknowledgeWildcards(policy, cfn_policy, reason, compiled, resources)
@@ -50,9 +55,9 @@ class _AcknowledgeWildcards:
     def __init__(
         self,
         target: IConstruct,
-        cfn_policy: cdk.CfnResource,
+        cfn_policy: iam.CfnPolicy | iam.CfnManagedPolicy,
         reason: str,
-        patterns: list[re.Pattern] | None,
+        patterns: list[re.Pattern[str]] | None,
         resources: Sequence[str] | None,
     ) -> None:
         self._target = target
@@ -147,7 +152,7 @@ def flatten_reference(node: Any) -> str:
     if isinstance(node, dict):
         if "Fn::Join" in node:
             delimiter, items = node["Fn::Join"]
-            return delimiter.join(flatten_reference(item) for item in items)
+            return str(delimiter).join(flatten_reference(item) for item in items)
         if "Fn::Sub" in node:
             return flatten_reference(node["Fn::Sub"])
         if "Fn::GetAtt" in node:
@@ -160,7 +165,7 @@ def flatten_reference(node: Any) -> str:
     return json.dumps(node, separators=(",", ":"))
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]

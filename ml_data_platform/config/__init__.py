@@ -2,9 +2,7 @@
 
 from ml_data_platform.config.reader import ConfigError
 from ml_data_platform.config.settings import (
-    CONTEXT_KEY,
     ENV_CONTEXT_KEY,
-    DeliveryFormat,
     DeliverySettings,
     EnvironmentSettings,
     PipelineSettings,
@@ -15,6 +13,8 @@ from ml_data_platform.config.settings import (
     pipeline_settings,
     settings_from_context,
 )
+from ml_data_platform.core.names import CONTEXT_KEY
+from ml_data_platform.datasets import DeliveryFormat
 
 __all__ = [
     "CONTEXT_KEY",

@@ -117,9 +117,8 @@ class Reader:
         self._seen.add(key)
         return self._value.get(key, default)
 
-    def _typed(self, key: str, value: Any, kind: type[T]) -> T:
-        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        if not ok:
+    def _typed(self, key: str, value: object, kind: type[T]) -> T:
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(
                 f"{self.at(key)}: must be {_TYPE_NAMES.get(kind, kind.__name__)}, "
                 f"got {_describe(value)}"

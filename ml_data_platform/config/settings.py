@@ -17,8 +17,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cache
-from typing import Any
+from functools import cache, partial
+from typing import Any, cast
 
 import aws_cdk as cdk
 from aws_cdk import region_info
@@ -402,7 +402,8 @@ def _zone_lifecycle(reader: Reader, zone: str) -> LifecyclePreset | Lifecycle | 
         return reader.convert(zone, LifecyclePreset, None, expected)
     child = reader.child(zone)
     child.required("preset", str)  # absent or not a string: the usual messages
-    preset = child.convert("preset", LifecyclePreset, None, expected)
+    # present: required above, so convert's default never applies
+    preset = cast(LifecyclePreset, child.convert("preset", LifecyclePreset, None, expected))
     days = child.integer("expire_after_days", None, minimum=1)
     child.done()
     return child.wrap(
@@ -475,9 +476,9 @@ def _check_warehouse_table(
     for index, column in enumerate(dataset.columns):
         path = f"{dataset_path}.columns[{index}]"
         reported_at(
-            f"{path}.name", lambda c=column: validate_identifier(c.name, "column name"), context=why
+            f"{path}.name", partial(validate_identifier, column.name, "column name"), context=why
         )
-        reported_at(f"{path}.type", lambda c=column: redshift_type_for(c.type), context=why)
+        reported_at(f"{path}.type", partial(redshift_type_for, column.type), context=why)
     try:
         redshift_table_for(dataset, table)
     except ValueError as error:

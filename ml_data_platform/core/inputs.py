@@ -83,7 +83,7 @@ def reject_string(value: Any, prop: str, items: str) -> None:
 
 
 def require_int(
-    value: Any, prop: str, *, minimum: int | None = None, maximum: int | None = None
+    value: object, prop: str, *, minimum: int | None = None, maximum: int | None = None
 ) -> int:
     """Return ``value`` if it is an int (not a bool) within the inclusive bounds."""
     if isinstance(value, bool) or not isinstance(value, int):

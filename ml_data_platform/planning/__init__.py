@@ -1,6 +1,7 @@
 """Workload planning: a ``WorkloadProfile`` becomes Kinesis, Firehose and lifecycle settings
 (``sizing``), a month-by-month cost estimate (``cost``) and a cdk.json context (``plan``)."""
 
+from ml_data_platform.datasets import DeliveryFormat
 from ml_data_platform.planning.cost import (
     CostEstimate,
     LineItem,
@@ -9,7 +10,7 @@ from ml_data_platform.planning.cost import (
     estimate_costs,
     estimate_storage,
 )
-from ml_data_platform.planning.plan import DeliveryFormat, Plan, plan
+from ml_data_platform.planning.plan import Plan, plan
 from ml_data_platform.planning.prices import PriceTable, available_regions, load_prices
 from ml_data_platform.planning.profile import (
     DEFAULT_ZONE_ACCESS,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
+from typing import cast
 
 from ml_data_platform.core.inputs import require_int
 from ml_data_platform.core.limits import (
@@ -166,4 +167,4 @@ def _zone_access(overrides: Mapping[str, AccessPattern]) -> Mapping[str, AccessP
                 f"zone_access[{zone.value!r}] must be an AccessPattern ({choices}), got {pattern!r}"
             )
         merged[zone] = pattern
-    return MappingProxyType(merged)
+    return MappingProxyType(cast(dict[str, AccessPattern], merged))  # Zone is a str enum

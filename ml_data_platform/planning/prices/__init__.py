@@ -344,7 +344,7 @@ class _Reader:
         return value
 
     def integer(self, path: str) -> int:
-        value = self._get(path)
+        value: object = self._get(path)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise self._fail(path, "a positive integer", value)
         return value
