@@ -30,8 +30,8 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance.nag import IAM5
 from ml_data_platform.compliance.rules import IAM_NO_INLINE_POLICY
-from ml_data_platform.compliance.wildcards import IAM5
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
 from ml_data_platform.core.names import validate_key_prefix
 from ml_data_platform.core.removal import resolve_removal_policy
@@ -277,7 +277,8 @@ class ObjectCreatedPipelineTrigger(Construct):
 
 def _rule_target_role(rule: events.Rule) -> iam.Role | None:
     """The role CDK creates for the SfnStateMachine target (``EventsRole`` beside the machine)."""
-    for child in rule.node.scope.node.find_all():
+    beside = rule.node.scope
+    for child in beside.node.find_all() if beside is not None else ():
         if isinstance(child, iam.Role) and child.node.id == "EventsRole":
             return child
     return None

@@ -177,7 +177,8 @@ def _write_state(server: Any, stacks: list[str], assembly: Path) -> None:
 def _read_state() -> dict[str, Any] | None:
     if not STATE_FILE.is_file():
         return None
-    return json.loads(STATE_FILE.read_text())
+    state: dict[str, Any] = json.loads(STATE_FILE.read_text())
+    return state
 
 
 def _is_moto(pid: int) -> bool:

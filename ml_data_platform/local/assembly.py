@@ -200,7 +200,9 @@ def substitute_stack_outputs(
     return resolve(value)
 
 
-def adapt_for_moto(template: Mapping[str, Any], where: str = "") -> tuple[dict, list[str]]:
+def adapt_for_moto(
+    template: Mapping[str, Any], where: str = ""
+) -> tuple[dict[str, Any], list[str]]:
     """A copy of ``template`` with the rewrites moto 5.2 needs, and one note per rewrite.
 
     Only one today: ``AWS::KMS::Key`` ``Tags`` as ``{"TagKey", "TagValue"}``. moto's

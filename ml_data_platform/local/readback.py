@@ -85,8 +85,8 @@ class StackContext:
             return None if resolved is None else separator.join(str(p) for p in resolved)
         if len(value) == 1 and next(iter(value)).startswith("Fn::"):
             return None
-        items = {key: self.resolve(item) for key, item in value.items()}
-        return None if any(item is None for item in items.values()) else items
+        resolved_items = {key: self.resolve(item) for key, item in value.items()}
+        return None if any(i is None for i in resolved_items.values()) else resolved_items
 
 
 def read_back(ctx: StackContext, logical_id: str) -> list[Check]:
@@ -127,7 +127,7 @@ def _key_id(value: Any) -> Any:
     return value
 
 
-def _bucket(ctx: StackContext, _lid: str, props: dict, name: str) -> list[Check]:
+def _bucket(ctx: StackContext, _lid: str, props: dict[str, Any], name: str) -> list[Check]:
     s3 = ctx.client("s3")
     s3.head_bucket(Bucket=name)
     checks = [_compare("name", ctx.resolve(props.get("BucketName", name)), name)]
@@ -156,7 +156,7 @@ def _bucket(ctx: StackContext, _lid: str, props: dict, name: str) -> list[Check]
     return checks
 
 
-def _key(ctx: StackContext, _lid: str, props: dict, key_id: str) -> list[Check]:
+def _key(ctx: StackContext, _lid: str, props: dict[str, Any], key_id: str) -> list[Check]:
     # Not DescribeKey: moto 5.2 answers HTTP 500 for keys created through CloudFormation.
     kms = ctx.client("kms")
     keys = {k["KeyId"] for page in kms.get_paginator("list_keys").paginate() for k in page["Keys"]}
@@ -167,14 +167,14 @@ def _key(ctx: StackContext, _lid: str, props: dict, key_id: str) -> list[Check]:
     ]
 
 
-def _alias(ctx: StackContext, _lid: str, props: dict, alias: str) -> list[Check]:
+def _alias(ctx: StackContext, _lid: str, props: dict[str, Any], alias: str) -> list[Check]:
     aliases = ctx.client("kms").list_aliases()["Aliases"]
     target = next((a.get("TargetKeyId") for a in aliases if a["AliasName"] == alias), None)
     expected = _key_id(ctx.resolve(props.get("TargetKeyId")))
     return [_compare("target key", expected, target, f"{alias} -> {target}")]
 
 
-def _stream(ctx: StackContext, _lid: str, props: dict, name: str) -> list[Check]:
+def _stream(ctx: StackContext, _lid: str, props: dict[str, Any], name: str) -> list[Check]:
     summary = ctx.client("kinesis").describe_stream_summary(StreamName=name)[
         "StreamDescriptionSummary"
     ]
@@ -205,7 +205,7 @@ def _stream(ctx: StackContext, _lid: str, props: dict, name: str) -> list[Check]
     return checks
 
 
-def _role(ctx: StackContext, logical_id: str, props: dict, name: str) -> list[Check]:
+def _role(ctx: StackContext, logical_id: str, props: dict[str, Any], name: str) -> list[Check]:
     iam = ctx.client("iam")
     role = iam.get_role(RoleName=name)["Role"]
     expected_trust = ctx.resolve(props.get("AssumeRolePolicyDocument"))
@@ -252,7 +252,7 @@ def _role(ctx: StackContext, logical_id: str, props: dict, name: str) -> list[Ch
     return checks
 
 
-def _policy(ctx: StackContext, _lid: str, props: dict, _physical: str) -> list[Check]:
+def _policy(ctx: StackContext, _lid: str, props: dict[str, Any], _physical: str) -> list[Check]:
     iam = ctx.client("iam")
     checks = []
     expected_count = len(props.get("PolicyDocument", {}).get("Statement", []))
@@ -274,7 +274,7 @@ def _policy(ctx: StackContext, _lid: str, props: dict, _physical: str) -> list[C
     return checks or [Check("attached", NOT_CHECKED, "attached to users/groups only")]
 
 
-def _managed_policy(ctx: StackContext, _lid: str, props: dict, arn: str) -> list[Check]:
+def _managed_policy(ctx: StackContext, _lid: str, props: dict[str, Any], arn: str) -> list[Check]:
     iam = ctx.client("iam")
     policy = iam.get_policy(PolicyArn=arn)["Policy"]
     checks = [Check("exists", OK, policy["PolicyName"])]
@@ -291,7 +291,7 @@ def _managed_policy(ctx: StackContext, _lid: str, props: dict, arn: str) -> list
     return checks
 
 
-def _log_group(ctx: StackContext, _lid: str, props: dict, name: str) -> list[Check]:
+def _log_group(ctx: StackContext, _lid: str, props: dict[str, Any], name: str) -> list[Check]:
     groups = ctx.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
     group = next(g for g in groups if g["logGroupName"] == name)
     expected = props.get("RetentionInDays")
@@ -306,7 +306,7 @@ def _log_group(ctx: StackContext, _lid: str, props: dict, name: str) -> list[Che
     ]
 
 
-def _topic(ctx: StackContext, _lid: str, props: dict, arn: str) -> list[Check]:
+def _topic(ctx: StackContext, _lid: str, props: dict[str, Any], arn: str) -> list[Check]:
     attributes = ctx.client("sns").get_topic_attributes(TopicArn=arn)["Attributes"]
     checks = [Check("exists", OK, arn.rsplit(":", 1)[1])]
     if "KmsMasterKeyId" in props:
@@ -320,7 +320,7 @@ def _topic(ctx: StackContext, _lid: str, props: dict, arn: str) -> list[Check]:
     return checks
 
 
-def _rule(ctx: StackContext, _lid: str, props: dict, name: str) -> list[Check]:
+def _rule(ctx: StackContext, _lid: str, props: dict[str, Any], name: str) -> list[Check]:
     events = ctx.client("events")
     bus = ctx.resolve(props.get("EventBusName", "default"))
     rule = events.describe_rule(Name=name, EventBusName=bus)
@@ -339,23 +339,23 @@ def _rule(ctx: StackContext, _lid: str, props: dict, name: str) -> list[Check]:
     return checks
 
 
-def _parameter(ctx: StackContext, _lid: str, props: dict, name: str) -> list[Check]:
+def _parameter(ctx: StackContext, _lid: str, props: dict[str, Any], name: str) -> list[Check]:
     value = ctx.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
     return [_compare("value", ctx.resolve(props.get("Value")), value, "as in the template")]
 
 
-def _queue(ctx: StackContext, _lid: str, _props: dict, url: str) -> list[Check]:
+def _queue(ctx: StackContext, _lid: str, _props: dict[str, Any], url: str) -> list[Check]:
     name = url.rsplit("/", 1)[1]
     ctx.client("sqs").get_queue_url(QueueName=name)
     return [Check("exists", OK, name)]
 
 
-def _vpc(ctx: StackContext, _lid: str, props: dict, vpc_id: str) -> list[Check]:
+def _vpc(ctx: StackContext, _lid: str, props: dict[str, Any], vpc_id: str) -> list[Check]:
     vpc = ctx.client("ec2").describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
     return [_compare("cidr", ctx.resolve(props.get("CidrBlock")), vpc["CidrBlock"])]
 
 
-def _function(ctx: StackContext, _lid: str, props: dict, name: str) -> list[Check]:
+def _function(ctx: StackContext, _lid: str, props: dict[str, Any], name: str) -> list[Check]:
     config = ctx.client("lambda").get_function(FunctionName=name)["Configuration"]
     return [
         _compare("runtime", props.get("Runtime"), config.get("Runtime")),
@@ -381,7 +381,7 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-_READERS: dict[str, Callable[[StackContext, str, dict, str], list[Check]]] = {
+_READERS: dict[str, Callable[[StackContext, str, dict[str, Any], str], list[Check]]] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::KMS::Key": _key,
     "AWS::KMS::Alias": _alias,

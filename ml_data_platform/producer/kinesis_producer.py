@@ -24,7 +24,7 @@ JsonLines = Iterable[str] | Iterable[bytes] | str | os.PathLike[str]
 class FailedRecord(NamedTuple):
     """A record that still failed after the last attempt (0-based index into the records)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index, as documented
     error_code: str
     error_message: str
 
@@ -147,7 +147,7 @@ class KinesisProducer:
 
 
 def records_from_json_lines(
-    lines: Iterable[str] | Iterable[bytes], partition_key_field: str | None = None
+    lines: Iterable[str | bytes], partition_key_field: str | None = None
 ) -> list[Record]:
     """Parse JSON lines (blank lines skipped) into records whose data is the line's bytes.
 
@@ -174,7 +174,7 @@ def records_from_json_lines(
 
 
 def records_from_firehose_errors(
-    lines: Iterable[str] | Iterable[bytes], partition_key_field: str | None = None
+    lines: Iterable[str | bytes], partition_key_field: str | None = None
 ) -> list[Record]:
     """The original records of a Firehose error file, to send again.
 
@@ -186,7 +186,7 @@ def records_from_firehose_errors(
     return records_from_json_lines(_raw_data(lines), partition_key_field)
 
 
-def _raw_data(lines: Iterable[str] | Iterable[bytes]) -> Iterator[bytes]:
+def _raw_data(lines: Iterable[str | bytes]) -> Iterator[bytes]:
     for line_number, raw in enumerate(lines, start=1):
         try:
             text = raw.decode("utf-8") if isinstance(raw, bytes) else raw

@@ -228,7 +228,7 @@ class LakeRestoreAccess(Construct):
             grantee=grantee, actions=["s3:ListBucket"], resource_arns=[self.bucket.bucket_arn]
         )
         self.reports.bucket.grant_put(grantee, f"{MANIFEST_PREFIX}*")
-        self.role.grant_pass_role(grantee)
+        self.role.grant_pass_role(grantee.grant_principal)
         iam.Grant.add_to_principal(grantee=grantee, actions=["s3:CreateJob"], resource_arns=["*"])
         iam.Grant.add_to_principal(
             grantee=grantee,

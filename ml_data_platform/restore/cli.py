@@ -223,7 +223,7 @@ def render_selection(request: RestoreRequest, selection: Selection, cost: Any) -
     return "\n".join(lines)
 
 
-def render_status(job: dict) -> str:
+def render_status(job: dict[str, Any]) -> str:
     progress = job.get("ProgressSummary", {})
     text = (
         f"job {job['JobId']}: {job['Status']}; tasks {progress.get('TotalNumberOfTasks', 0)}, "
@@ -245,7 +245,7 @@ def manifest_csv(bucket: str, selection: Selection) -> str:
     return out.getvalue()
 
 
-def _list(s3: Any, bucket: str, prefixes: list[str]) -> Iterator[dict]:
+def _list(s3: Any, bucket: str, prefixes: list[str]) -> Iterator[dict[str, Any]]:
     for prefix in prefixes:
         token = None
         while True:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from ml_data_platform.planning.prices import GB, PriceTable
 from ml_data_platform.storage.layout import PartitionGranularity, PartitionLayout
@@ -191,7 +192,7 @@ def estimate_cost(request: RestoreRequest, selection: Selection, prices: PriceTa
     return RestoreCost(retrieval, requests, batch, copies, prices.currency)
 
 
-def select(request: RestoreRequest, listed: Iterable[dict]) -> Selection:
+def select(request: RestoreRequest, listed: Iterable[dict[str, Any]]) -> Selection:
     """The objects of ListObjectsV2 ``Contents`` entries that ``request`` restores."""
     selection = Selection()
     for entry in listed:

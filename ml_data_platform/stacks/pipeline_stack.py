@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
-from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 from constructs import Construct, IConstruct
 
 from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance.nag import IAM5
 from ml_data_platform.compliance.nag_patterns import (
     ACCOUNT_PATTERN,
     BUCKET_GRANT_WILDCARD_ACTIONS,
@@ -21,7 +21,7 @@ from ml_data_platform.compliance.nag_patterns import (
     bucket_objects_pattern,
 )
 from ml_data_platform.compliance.rules import IAM_NO_INLINE_POLICY
-from ml_data_platform.compliance.wildcards import IAM5, acknowledge_policy_wildcards
+from ml_data_platform.compliance.wildcards import acknowledge_policy_wildcards
 from ml_data_platform.config import PipelineSettings, all_environments
 from ml_data_platform.stacks.stage import MlDataPlatformStage
 
@@ -193,7 +193,9 @@ def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline) -> None:
     )
 
 
-def _acknowledge_generated_policy(role: iam.IRole, reason: str, patterns: list[str]) -> None:
+def _acknowledge_generated_policy(
+    role: IConstruct | None, reason: str, patterns: list[str]
+) -> None:
     """A role CDK Pipelines creates: its default (inline) policy, and the IAM5 findings of
     that policy which fully match ``patterns`` (each by its exact id)."""
     policy = _policy(role)
@@ -207,7 +209,7 @@ def _acknowledge_generated_policy(role: iam.IRole, reason: str, patterns: list[s
 
 
 def _acknowledge_pipeline_source(project: codebuild.IProject) -> None:
-    cfn = project.node.default_child
+    cfn = _cfn_project(project)
     source = cdk.Stack.of(cfn).resolve(cfn.source)
     if source.get("type") != "CODEPIPELINE":
         raise ValueError(f"{cfn.node.path}: expected a CODEPIPELINE source, got {source}")
@@ -223,7 +225,7 @@ def _acknowledge_pipeline_source(project: codebuild.IProject) -> None:
 
 
 def _project_log_patterns(project: codebuild.IProject) -> list[str]:
-    cfn = project.node.default_child
+    cfn = _cfn_project(project)
     name = re.escape(f"<{cdk.Stack.of(cfn).resolve(cfn.logical_id)}>")
     return [
         arn_pattern("logs", f"log-group:/aws/codebuild/{name}:\\*"),
@@ -231,7 +233,14 @@ def _project_log_patterns(project: codebuild.IProject) -> list[str]:
     ]
 
 
-def _policy(role: iam.IRole) -> IConstruct:
+def _cfn_project(project: codebuild.IProject) -> codebuild.CfnProject:
+    """The project's ``CfnProject`` (a CDK Pipelines project is always a ``Project``)."""
+    return cast(codebuild.CfnProject, project.node.default_child)
+
+
+def _policy(role: IConstruct | None) -> IConstruct:
+    if role is None:
+        raise LookupError("CDK Pipelines created no role here: review pipeline_stack.py")
     return _child(role, "DefaultPolicy")
 
 

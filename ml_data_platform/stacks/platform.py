@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -86,7 +87,7 @@ class MlDataPlatform(Construct):
             "termination_protection": settings.removal is Removal.RETAIN,
         }
 
-        def stack_kwargs(layer: str) -> dict:
+        def stack_kwargs(layer: str) -> dict[str, Any]:
             synthesizer = options.synthesizer_factory() if options.synthesizer_factory else None
             return {
                 **common,

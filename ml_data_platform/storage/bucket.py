@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
@@ -319,7 +320,7 @@ def _enable_event_bridge(bucket: s3.Bucket) -> None:
     )
 
 
-def _secure_bucket_defaults(policy: cdk.RemovalPolicy, *, versioned: bool = True) -> dict:
+def _secure_bucket_defaults(policy: cdk.RemovalPolicy, *, versioned: bool = True) -> dict[str, Any]:
     """Bucket props shared by every bucket of the platform."""
     return {
         "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,

@@ -67,7 +67,8 @@ class PartitionGranularity(Enum):
     @property
     def keys(self) -> tuple[str, ...]:
         """The time partition keys, outermost first."""
-        return self.value
+        keys: tuple[str, ...] = self.value
+        return keys
 
 
 class KeyProjection(Enum):

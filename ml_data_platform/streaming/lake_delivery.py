@@ -12,6 +12,8 @@ Data Catalog need ``kms:Decrypt`` on its key).
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_glue as glue
@@ -245,7 +247,7 @@ class LakeDeliveryStream(Construct):
         if not parquet:
             processors.append(firehose.AppendDelimiterToRecordProcessor())
         conversion = None
-        if parquet:
+        if parquet and parquet_table is not None:  # _resolve_format: PARQUET needs the table
             conversion = firehose.DataFormatConversionProps(
                 schema_configuration=firehose.SchemaConfiguration.from_cfn_table(parquet_table),
                 input_format=firehose.InputFormat.OPENX_JSON,
@@ -515,7 +517,7 @@ def _freshness_threshold(threshold: cdk.Duration | None, interval_seconds: int) 
 
 def _glue_table_arns(stack: cdk.Stack, table: glue.CfnTable) -> list[str]:
     catalog = table.catalog_id
-    common = {"service": "glue", "account": catalog}
+    common: dict[str, Any] = {"service": "glue", "account": catalog}
     return [
         stack.format_arn(resource="catalog", **common),
         stack.format_arn(resource="database", resource_name=table.database_name, **common),

@@ -240,6 +240,6 @@ def _retention(hours: int, allow_none: bool) -> int:
     return hours
 
 
-def _check(value: str | None, pattern: re.Pattern, prop: str, rule: str) -> None:
+def _check(value: str | None, pattern: re.Pattern[str], prop: str, rule: str) -> None:
     if value is not None and (not isinstance(value, str) or not pattern.match(value)):
         raise ValueError(f"{prop} {value!r} must be {rule}")

@@ -138,7 +138,7 @@ class RedshiftType:
         return RedshiftType(f"VARCHAR({length})")
 
     @staticmethod
-    def parse(text: str) -> RedshiftType:
+    def parse(text: RedshiftType | str) -> RedshiftType:
         """Parse ``"BIGINT"``, ``"decimal(10, 2)"``, ``"varchar(64)"``... (case-insensitive)."""
         if isinstance(text, RedshiftType):
             return text
@@ -281,7 +281,7 @@ class RedshiftTable:
         if style is not None and not isinstance(style, DistStyle):
             raise TypeError(f"{where}: dist_style must be a DistStyle, got {style!r}")
         if self.dist_key is not None:
-            if style not in (None, DistStyle.KEY):
+            if style is not None and style is not DistStyle.KEY:
                 raise ValueError(
                     f"{where}: dist_key '{self.dist_key}' needs dist_style KEY, got {style.name}"
                 )

@@ -9,6 +9,7 @@ logs) and a KMS-encrypted log group, and runs only when CloudFormation creates o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam

@@ -24,6 +24,7 @@ IAM: https://docs.aws.amazon.com/service-authorization/latest/reference/list_ama
 from __future__ import annotations
 
 import hashlib
+from typing import cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam

@@ -19,6 +19,7 @@ import hashlib
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -433,7 +434,7 @@ class _WarehouseVpc(Construct):
         )
 
 
-def _selection_kwargs(selection: ec2.SubnetSelection) -> dict:
+def _selection_kwargs(selection: ec2.SubnetSelection) -> dict[str, Any]:
     return {
         key: value
         for key, value in {
