@@ -83,6 +83,10 @@ format: $(VENV)/.installed ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+.PHONY: typecheck
+typecheck: $(VENV)/.installed ## mypy --strict over the package (config in pyproject.toml)
+	$(VENV)/bin/mypy
+
 .PHONY: unit
 unit: install flink-venv flink-jar ## Run the pytest suite only (the user-app suite is `make userapps`)
 	$(VENV)/bin/pytest -q
@@ -98,7 +102,7 @@ gates: synth $(CHECKOV_VENV)/.installed ## cfn-lint and checkov over the synthes
 	  --config-file .checkov.yaml -d cdk.out
 
 .PHONY: test
-test: lint unit userapps gates ## All tests and policy gates (what CI runs)
+test: lint typecheck unit userapps gates ## All tests and policy gates (what CI runs)
 
 .PHONY: ls
 ls: install ## List the stacks that diff/deploy/destroy select for ENV

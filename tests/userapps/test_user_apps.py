@@ -110,7 +110,8 @@ def test_user_app_athena_reads_where_firehose_writes(synthesized, app):
 
 def test_wheel_ships_typing_marker_and_price_tables(user_venv):
     names = zipfile.ZipFile(user_venv.wheel).namelist()
-    assert "ml_data_platform/py.typed" in names
+    assert "ml_data_platform/py.typed" in names  # PEP 561: users' type checkers read our hints
+    assert "ml_data_platform/__init__.pyi" in names  # the export list they read them through
     assert "ml_data_platform/planning/prices/us-east-1.json" in names
     assert not any(name.startswith("tests/") for name in names)
 
