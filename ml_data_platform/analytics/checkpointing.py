@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 import jsii
@@ -126,5 +126,8 @@ def require_flink_checkpointing(scope: IConstruct) -> None:
     root = scope.node.root
     if any(entry.type == _MARKER for entry in root.node.metadata):
         return
-    cdk.Validations.of(root).add_plugins(FlinkCheckpointingCheck())
+    # a jsii-implemented IPolicyValidationPluginBeta1, which mypy cannot see
+    cdk.Validations.of(root).add_plugins(
+        cast(cdk.IPolicyValidationPlugin, FlinkCheckpointingCheck())
+    )
     root.node.add_metadata(_MARKER, True)

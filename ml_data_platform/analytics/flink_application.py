@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Mapping
 from enum import Enum
+from typing import cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -465,7 +466,7 @@ class FlinkApplication(Construct):
                     iam.PolicyStatement(
                         sid=f"WriteSink{suffix}",
                         actions=list(FIREHOSE_PUT_ACTIONS),
-                        resources=[sink.delivery_stream_arn],
+                        resources=[cast(firehose.IDeliveryStream, sink).delivery_stream_arn],
                     )
                 )
         log_groups = stack.format_arn(
@@ -654,7 +655,7 @@ class FlinkApplication(Construct):
         provider = stack.node.try_find_child(AWS_CUSTOM_RESOURCE_SINGLETON_ID)
         if provider is not None:
             acknowledge(provider, START_FUNCTION_RULES, START_REASON)
-            function = provider.node.default_child
+            function = cast(cdk.CfnResource | None, provider.node.default_child)
             if function is not None and not function.get_metadata("checkov"):
                 for check_id in START_FUNCTION_CHECKOV:
                     skip_checkov(function, check_id, START_REASON)
@@ -676,7 +677,8 @@ def _has(value: object, attribute: str) -> bool:
 def _stream_of(value: object, prop: str) -> kinesis.IStream:
     if isinstance(value, IngestionStream):
         return value.stream
-    return require_kind(value, Kind.STREAM, prop)
+    stream: kinesis.IStream = require_kind(value, Kind.STREAM, prop)
+    return stream
 
 
 def _stream_key(value: object) -> kms.IKey | None:
@@ -696,10 +698,11 @@ def _stream_properties(stream: kinesis.IStream) -> dict[str, str]:
 def _sink_properties(sink: Sink) -> dict[str, str]:
     if _is_stream(sink):
         return _stream_properties(_stream_of(sink, "sink"))
+    delivery = cast(firehose.IDeliveryStream, sink)  # not a stream: a delivery stream
     return {
-        "delivery-stream.name": sink.delivery_stream_name,
-        "delivery-stream.arn": sink.delivery_stream_arn,
-        "aws.region": cdk.Stack.of(sink).region,
+        "delivery-stream.name": delivery.delivery_stream_name,
+        "delivery-stream.arn": delivery.delivery_stream_arn,
+        "aws.region": cdk.Stack.of(delivery).region,
     }
 
 
