@@ -9,7 +9,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from ml_data_platform.config import EnvironmentSettings, Removal
 from ml_data_platform.consumers import MlConsumer
@@ -187,7 +187,7 @@ def ml_role_in(stack: cdk.Stack, role: iam.IRole | str | None) -> iam.IRole | No
     if isinstance(role, str):
         return _import_role(stack, role, "PlatformOptions.ml_role")
     require_kind(role, Kind.ROLE, "PlatformOptions.ml_role")
-    if cdk.Stage.of(role).node.path == cdk.Stage.of(stack).node.path:
+    if _stage_path(role) == _stage_path(stack):
         return role
     if not cdk.Token.is_unresolved(role.role_arn):
         return _import_role(stack, role.role_arn, "PlatformOptions.ml_role")
@@ -196,7 +196,7 @@ def ml_role_in(stack: cdk.Stack, role: iam.IRole | str | None) -> iam.IRole | No
     for name in (getattr(role, "_physical_name", None), role.role_name):
         if isinstance(name, str) and not cdk.Token.is_unresolved(name):
             return _import_role(stack, name, "PlatformOptions.ml_role")
-    outside = cdk.Stage.of(stack).node.path
+    outside = _stage_path(stack)
     raise ValueError(
         f"PlatformOptions.ml_role: the role {role.node.path!r} is defined outside the stage "
         f"{outside!r} and has a generated name, and CDK cannot reference a resource across "
@@ -235,3 +235,9 @@ def _zones(settings: EnvironmentSettings) -> tuple[DataLakeZone, ...]:
             lifecycle = lifecycle.with_rules(warehouse_staging_rule())
         zones.append(DataLakeZone(zone.name, lifecycle, zone.ml_readable))
     return tuple(zones)
+
+
+def _stage_path(scope: IConstruct) -> str:
+    """The path of the stage ``scope`` is in (``""``: the app, or no stage at all)."""
+    stage = cdk.Stage.of(scope)
+    return "" if stage is None else stage.node.path
