@@ -16,7 +16,7 @@ workgroups whose key property references a key resource of another stack), per r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 from constructs import IConstruct
@@ -63,10 +63,11 @@ def enable_control_tower_checks(scope: cdk.App | cdk.Stage) -> None:
             "enable_control_tower_checks needs cdklabs.cdk-validator-cfnguard: install "
             "ml-data-platform with its 'controltower' extra"
         ) from error
-    cdk.Validations.of(scope).add_plugins(
-        CfnGuardValidator(control_tower_rules_enabled=True, max_buffer=GUARD_OUTPUT_BUFFER_BYTES)
-    )
-    root = scope.node.root
+    validator = CfnGuardValidator(
+        control_tower_rules_enabled=True, max_buffer=GUARD_OUTPUT_BUFFER_BYTES
+    )  # an IPolicyValidationPluginBeta1, which mypy cannot match to the plugin interface
+    cdk.Validations.of(scope).add_plugins(cast(cdk.IPolicyValidationPlugin, validator))
+    root: Any = scope.node.root
     gate = _gate(root)
     gate.scopes.append((scope.node.path, frozenset({CONTROL_TOWER_PLUGIN})))
     gate.install(root)

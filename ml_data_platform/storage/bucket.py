@@ -117,7 +117,11 @@ class AccessLogsBucket(Construct):
         _enable_event_bridge(self.bucket)
         if policy == cdk.RemovalPolicy.DESTROY:
             _skip_checkov_on_auto_delete_provider(self)
-        skip_checkov(self.bucket.node.default_child, "CKV_AWS_18", _LOG_BUCKET_NOT_LOGGED_REASON)
+        skip_checkov(
+            cast(cdk.CfnResource, self.bucket.node.default_child),
+            "CKV_AWS_18",
+            _LOG_BUCKET_NOT_LOGGED_REASON,
+        )
 
 
 class DataLakeBucket(Construct):
@@ -302,7 +306,7 @@ def _skip_checkov_on_auto_delete_provider(scope: Construct) -> None:
     if handler is None:
         return
     for check_id in ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"):
-        skip_checkov(handler, check_id, _AUTO_DELETE_REASON)
+        skip_checkov(cast(cdk.CfnResource, handler), check_id, _AUTO_DELETE_REASON)
     acknowledge_control_tower(handler, LAMBDA_INSIDE_VPC, _AUTO_DELETE_REASON)
 
 

@@ -21,7 +21,7 @@ from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge, skip_checkov
 from ml_data_platform.compliance.control_tower import LAMBDA_INSIDE_VPC, acknowledge_control_tower
-from ml_data_platform.compliance.wildcards import IAM5
+from ml_data_platform.compliance.nag import IAM5
 
 HANDLER_SOURCE = Path(__file__).with_name("lookup_handler.py")
 # Findings of a deploy-time function that cannot be fixed: it must reach the Redshift Serverless
@@ -127,7 +127,7 @@ class WarehouseLookup(Construct):
         self.function.node.add_dependency(policy)
         acknowledge(self.function, DEPLOY_TIME_FUNCTION_RULES, LOOKUP_REASON)
         acknowledge_control_tower(self.function, LAMBDA_INSIDE_VPC, LOOKUP_REASON)
-        function_resource = self.function.node.default_child
+        function_resource = cast(cdk.CfnResource, self.function.node.default_child)
         for check_id in DEPLOY_TIME_FUNCTION_CHECKOV:
             skip_checkov(function_resource, check_id, LOOKUP_REASON)
         self.resource = cdk.CustomResource(

@@ -251,7 +251,7 @@ class RedshiftTableSetup(Construct):
         if provider is not None:
             acknowledge(provider, PROVIDER_FUNCTION_RULES, CUSTOM_RESOURCE_REASON)
             acknowledge_control_tower(provider, LAMBDA_INSIDE_VPC, CUSTOM_RESOURCE_REASON)
-            function = provider.node.default_child
+            function = cast(cdk.CfnResource | None, provider.node.default_child)
             if function is not None and not function.get_metadata("checkov"):
                 for check_id in PROVIDER_FUNCTION_CHECKOV:
                     skip_checkov(function, check_id, CUSTOM_RESOURCE_REASON)
