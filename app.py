@@ -13,7 +13,12 @@ import aws_cdk as cdk
 
 from ml_data_platform.compliance import enable_compliance_checks
 from ml_data_platform.compliance.control_tower import enable_control_tower_checks
-from ml_data_platform.config import CONTEXT_KEY, ConfigError, pipeline_settings
+from ml_data_platform.config import (
+    CONTEXT_KEY,
+    PIPELINE_STACK_ID,
+    ConfigError,
+    pipeline_settings,
+)
 from ml_data_platform.stacks import PipelineStack, build_platform
 
 app = cdk.App()
@@ -24,7 +29,7 @@ try:
 except ConfigError as error:  # one line with the key path, no traceback
     sys.exit(f"cdk.json: {error}")
 if pipeline is not None:
-    PipelineStack(app, "Pipeline", settings=pipeline, context=context)
+    PipelineStack(app, PIPELINE_STACK_ID, settings=pipeline, context=context)
 enable_compliance_checks(app)
 enable_control_tower_checks(app)  # the fifth gate: AWS Control Tower proactive controls
 app.synth()

@@ -3,6 +3,7 @@
 from ml_data_platform.config.reader import ConfigError
 from ml_data_platform.config.settings import (
     ENV_CONTEXT_KEY,
+    PIPELINE_STACK_ID,
     DeliverySettings,
     EnvironmentSettings,
     PipelineSettings,
@@ -19,6 +20,7 @@ from ml_data_platform.datasets import DeliveryFormat
 __all__ = [
     "CONTEXT_KEY",
     "ENV_CONTEXT_KEY",
+    "PIPELINE_STACK_ID",
     "ConfigError",
     "DeliveryFormat",
     "DeliverySettings",

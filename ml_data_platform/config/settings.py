@@ -187,6 +187,13 @@ def settings_from_context(context: Mapping[str, Any], env_name: str) -> Environm
     return environments[env_name]
 
 
+PIPELINE_STACK_ID = "Pipeline"
+"""The id app.py gives the CI/CD pipeline stack, beside the environments' stages."""
+RESERVED_TOP_LEVEL_IDS = {PIPELINE_STACK_ID: "CI/CD pipeline stack (PipelineStack)"}
+"""Construct ids that app.py puts beside the stages (an environment's stage is its name,
+capitalised): an environment named like one would collide with it."""
+
+
 def all_environments(context: Mapping[str, Any]) -> dict[str, EnvironmentSettings]:
     """Read and validate every environment (so a typo in prod fails a dev synth too)."""
     root = Reader(context.get(CONTEXT_KEY), CONTEXT_KEY)
@@ -199,6 +206,13 @@ def all_environments(context: Mapping[str, Any]) -> dict[str, EnvironmentSetting
     }
     if not environments:
         raise ConfigError(f"{CONTEXT_KEY}.environments: define at least one environment")
+    for name in environments:
+        if name.capitalize() in RESERVED_TOP_LEVEL_IDS:
+            raise ConfigError(
+                f"{CONTEXT_KEY}.environments.{name}: its stage would be '{name.capitalize()}', "
+                f"the id of the {RESERVED_TOP_LEVEL_IDS[name.capitalize()]} beside the "
+                "environments' stages in app.py: choose another environment name"
+            )
     root.child("pipeline")  # read by pipeline_settings; accepted here
     root.done()
     return environments

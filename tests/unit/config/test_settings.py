@@ -579,3 +579,16 @@ def test_the_warehouse_is_off_unless_enabled():
     assert settings_from_context(with_env(warehouse={}), "dev").warehouse.enabled is False
     enabled = with_env(region="us-east-1", warehouse={"enabled": True})
     assert settings_from_context(enabled, "dev").warehouse.enabled is True
+
+
+def test_an_environment_named_like_a_top_level_construct_is_refused():
+    context = copy.deepcopy(MINIMAL)
+    environments = context["ml-data-platform"]["environments"]
+    environments["pipeline"] = environments.pop("dev")
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(context, "pipeline")
+    assert str(error.value) == (
+        "ml-data-platform.environments.pipeline: its stage would be 'Pipeline', the id of the "
+        "CI/CD pipeline stack (PipelineStack) beside the environments' stages in app.py: choose "
+        "another environment name"
+    )
