@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
 from tests.conftest import ROOT
 from tests.userapps.assembly import (
     Assembly,
+    Delivery,
     lake_deliveries,
     location_mismatches,
     unacknowledged_findings,
@@ -30,11 +31,15 @@ from tests.userapps.conftest import app_source
 _PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
-def readme_quick_start() -> str:
-    """README's "Use a construct in your own CDK app" example, verbatim, with the four packs
-    attached the documented way (docs/use-in-your-cdk-app.md) before its ``app.synth()``."""
-    section = (ROOT / "README.md").read_text().split("## Use a construct in your own CDK app")[1]
-    block = _PYTHON_BLOCK.search(section)[1]
+def documented_app(page: str, heading: str) -> str:
+    """The first ```python block after ``heading`` in ``page``, verbatim, with the four packs
+    attached the documented way (``enable_compliance_checks(app)`` before its ``app.synth()``,
+    docs/use-in-your-cdk-app.md) when the example does not attach them itself."""
+    text = (ROOT / page).read_text()
+    assert text.count(f"{heading}\n") == 1, f"{page}: no single heading {heading!r}"
+    block = _PYTHON_BLOCK.search(text.split(f"{heading}\n")[1])[1]
+    if re.search(r"^enable_compliance_checks\(app\)$", block, re.M):
+        return block
     assert block.count("app.synth()") == 1, block
     return "from ml_data_platform import enable_compliance_checks\n" + block.replace(
         "app.synth()", "enable_compliance_checks(app)\napp.synth()"
@@ -106,6 +111,32 @@ def test_user_app_athena_reads_where_firehose_writes(synthesized, app):
     assert len(read) == app.tables, [d.stream for d in deliveries if d.table is None]
     for delivery in read:
         assert location_mismatches(delivery) == []
+
+
+def test_the_location_check_catches_what_athena_would_miss():
+    """The comparison itself: a table whose keys differ in order, another bucket, or errors
+    written inside the table's location are all reported."""
+    good = Delivery(
+        stream="S/Firehose",
+        bucket="<Ref S/Raw>",
+        prefix="orders/country=!{partitionKeyFromQuery:country}/year=!{timestamp:yyyy}/",
+        error_prefix="errors/orders/!{firehose:error-output-type}/",
+        table="S/Table",
+        location="s3://<Ref S/Raw>/orders/",
+        location_template="s3://<Ref S/Raw>/orders/country=${country}/year=${year}/",
+        projected_keys=("country", "year"),
+    )
+    assert good.literal_prefix == "orders/" and location_mismatches(good) == []
+    swapped = replace(
+        good, location_template="s3://<Ref S/Raw>/orders/year=${year}/country=${country}/"
+    )
+    other_bucket = replace(
+        good, location_template="s3://<Ref S/Other>/orders/country=${country}/year=${year}/"
+    )
+    unprojected = replace(good, projected_keys=("year",))
+    errors_inside = replace(good, error_prefix="orders/errors/!{firehose:error-output-type}/")
+    for broken in (swapped, other_bucket, unprojected, errors_inside):
+        assert len(location_mismatches(broken)) == 1, broken
 
 
 def test_wheel_ships_typing_marker_and_price_tables(user_venv):
