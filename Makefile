@@ -141,6 +141,11 @@ plan: $(VENV)/.installed ## Workload planner: make plan ARGS="--events-per-secon
 diagram: $(VENV)/.installed ## Regenerate the architecture diagram in docs/architecture.md
 	$(PY) tools/diagram.py docs/architecture.md --env prod
 
+.PHONY: mutation
+mutation: $(VENV)/.installed ## Mutation testing of the validation modules (mutmut; not in test): MODULES="names inputs"
+	@$(PY) -c 'import mutmut' 2>/dev/null || $(VENV)/bin/pip install --quiet -e '.[dev,mutation]'
+	$(PY) tools/mutation.py $(MODULES)
+
 .PHONY: docs
 docs: $(VENV)/.installed ## Generate the API reference (pdoc) into build/api/ml_data_platform.html
 	$(PY) tools/api_reference.py build/api

@@ -123,3 +123,64 @@ def test_require_int_rejects_non_integers_and_values_out_of_bounds(value, error,
     with pytest.raises(error) as raised:
         require_int(value, "count", minimum=1, maximum=10)
     assert str(raised.value) == message
+
+
+class _Ours:
+    """Stands for one of our constructs (their module is ml_data_platform.*)."""
+
+    def __init__(self, **attributes):
+        vars(self).update(attributes)
+
+
+_Ours.__module__ = "ml_data_platform.storage.fake"
+
+
+class _Theirs(_Ours):
+    """The same shape from another package: not unwrapped."""
+
+
+_Theirs.__module__ = "someone_else.constructs"
+
+
+def test_our_construct_is_accepted_for_the_resource_it_wraps(resources):
+    bucket, key = resources
+    assert require_kind(_Ours(bucket=bucket), Kind.BUCKET, "bucket") is bucket
+    assert require_kind(_Ours(key=key, bucket=bucket), Kind.KEY, "encryption_key") is key
+
+
+def test_another_package_s_wrapper_is_not_unwrapped(resources):
+    bucket, _ = resources
+    with pytest.raises(TypeError) as error:
+        require_kind(_Theirs(bucket=bucket), Kind.BUCKET, "bucket")
+    assert str(error.value).startswith("bucket must be an IBucket (aws_s3), got _Theirs: ")
+
+
+def test_our_construct_without_the_resource_names_the_attributes_that_fit(resources):
+    bucket, key = resources
+    wrapper = _Ours(logs=bucket, access=bucket, _private=bucket, encryption=key, bucket="x")
+    with pytest.raises(TypeError) as error:
+        require_kind(wrapper, Kind.BUCKET, "bucket")
+    assert str(error.value) == (
+        "bucket must be an IBucket (aws_s3), got _Ours; pass one of its attributes: .access, .logs"
+    )
+
+
+def test_our_lake_points_to_a_zone_s_bucket_and_a_bare_construct_says_what_it_lacks(resources):
+    bucket, _ = resources
+    with pytest.raises(TypeError) as error:
+        require_kind(_Ours(zones={"raw": object(), "curated": object()}), Kind.BUCKET, "bucket")
+    assert str(error.value) == (
+        "bucket must be an IBucket (aws_s3), got _Ours; pass one of its zones' buckets: "
+        ".zone('raw').bucket"
+    )
+    with pytest.raises(TypeError) as error:
+        require_kind(_Ours(zones={}), Kind.BUCKET, "bucket")
+    assert (
+        str(error.value)
+        == "bucket must be an IBucket (aws_s3), got _Ours; _Ours has no IBucket attribute"
+    )
+    with pytest.raises(TypeError) as error:
+        require_kind(_Ours(zones={"raw": bucket}), Kind.KEY, "encryption_key")
+    assert str(error.value) == (
+        "encryption_key must be an IKey (aws_kms), got _Ours; _Ours has no IKey attribute"
+    )

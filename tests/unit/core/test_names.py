@@ -122,3 +122,42 @@ def test_valid_glue_names_slugs_and_prefixes_come_back_unchanged():
         validate_glue_name("a" * 256, "table")
     with pytest.raises(ValueError, match="must be 1–31 lowercase"):
         validate_slug("a" * 32, "zone")
+
+
+GLUE_RULE = (
+    "is not a valid Glue/Athena name: use lowercase letters, digits and '_', starting with a "
+    "letter (at most 255 characters)"
+)
+BUCKET_RULE = "is not a valid S3 bucket name: must be "
+BUCKET_CHARACTERS = (
+    "3–63 characters of lowercase letters, digits, '.' and '-', starting and ending with a "
+    "letter or digit"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "problems"),
+    [
+        ("Bad..Name", f"{BUCKET_CHARACTERS}; no two adjacent periods"),
+        ("192.168.1.1", "not formatted as an IP address"),
+        ("xn--bucket", "no reserved prefix or suffix"),
+    ],
+)
+def test_bucket_name_errors_list_every_broken_rule_exactly(name, problems):
+    with pytest.raises(ValueError) as error:
+        validate_bucket_name(name, "bucket_name")
+    assert str(error.value) == f"bucket_name {name!r} {BUCKET_RULE}{problems}"
+
+
+def test_glue_name_and_key_prefix_errors_exactly():
+    with pytest.raises(ValueError) as error:
+        validate_glue_name("Events", "table")
+    assert str(error.value) == f"table 'Events' {GLUE_RULE}"
+    with pytest.raises(ValueError) as error:
+        glue_name("123")
+    assert str(error.value) == f"derived name '123' {GLUE_RULE}"
+    with pytest.raises(ValueError) as error:
+        validate_key_prefix("/a", "prefix")
+    assert str(error.value) == (
+        "prefix '/a' must be a relative key prefix: no leading '/', no '//', no '*' or '?'"
+    )

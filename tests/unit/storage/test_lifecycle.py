@@ -339,3 +339,20 @@ def test_a_transition_that_is_not_a_transition_is_a_type_error(kind):
         f"lifecycle for zone 'raw', rule 'r': {prefix}transitions must be Transition values, "
         f"got (<StorageClass.GLACIER: ('GLACIER', 90)>, 30)"
     )
+
+
+def test_storage_schedule_orders_transitions_of_several_rules_by_day():
+    lifecycle = Lifecycle(
+        (
+            LifecycleRule("late", transitions=(Transition(SC.GLACIER, 200),)),
+            LifecycleRule("early", transitions=(Transition(SC.STANDARD_IA, 30),)),
+        )
+    )
+    assert lifecycle.storage_schedule() == [
+        Transition(SC.STANDARD_IA, 30),
+        Transition(SC.GLACIER, 200),
+    ]
+
+
+def test_ten_tag_filters_are_allowed():
+    LifecycleRule("r", expire_after_days=5, tags={f"k{i}": "v" for i in range(10)}).validate(OWNER)

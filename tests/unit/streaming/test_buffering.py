@@ -211,3 +211,45 @@ def test_prefixes_of_exactly_512_characters_are_accepted():
     error_prefix = f"e/{ERR}/" + "x" * (512 - len(f"e/{ERR}/"))
     assert (len(prefix), len(error_prefix)) == (512, 512)
     assert validate_prefixes(prefix, error_prefix) == error_prefix
+
+
+def test_static_part_stops_at_the_first_of_several_expressions():
+    assert static_part("c/!{timestamp:yyyy}/x/!{timestamp:MM}/") == "c/"
+
+
+def test_prefix_errors_exactly():
+    with pytest.raises(ValueError) as error:
+        validate_prefixes("clicks/!{timestamp:yyyy/", f"e/{ERR}/")
+    assert str(error.value) == (
+        "prefix 'clicks/!{timestamp:yyyy/': the expression at character 7 "
+        "('!{timestamp:yyyy/') is not closed with '}' or contains '{': "
+        "Firehose expressions are !{namespace:value}"
+    )
+    with pytest.raises(ValueError) as error:
+        validate_prefixes("clicks/!{bogus:x}/", f"e/{ERR}/")
+    assert str(error.value) == (
+        "prefix 'clicks/!{bogus:x}/': '!{bogus:x}' is not a Firehose expression "
+        "(firehose:error-output-type, firehose:random-string, timestamp:<format>, "
+        "partitionKeyFromQuery:<key>)"
+    )
+    with pytest.raises(ValueError) as error:
+        validate_prefixes(
+            "c=!{partitionKeyFromQuery:c}/",
+            f"e/{ERR}/!{{partitionKeyFromQuery:c}}/",
+            partition_keys=["c"],
+        )
+    assert str(error.value) == (
+        f"error_prefix 'e/{ERR}/!{{partitionKeyFromQuery:c}}/' must not use "
+        "!{partitionKeyFromQuery:...} (records that fail partitioning have no keys)"
+    )
+    with pytest.raises(ValueError) as error:
+        validate_prefixes("clicks/", f"e/{ERR}/", partition_keys=["b", "a"])
+    assert str(error.value) == (
+        "the layout's partition keys ['a', 'b'] are not used in prefix 'clicks/': add "
+        "!{partitionKeyFromQuery:a}, !{partitionKeyFromQuery:b}"
+    )
+
+
+def test_the_literal_part_of_a_prefix_may_not_be_empty():
+    with pytest.raises(ValueError, match="must not be empty"):
+        validate_prefixes("!{timestamp:yyyy}/", f"e/{ERR}/")

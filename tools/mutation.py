@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Mutation testing of the validation modules with mutmut, one module at a time.
+
+Usage: ``tools/mutation.py [MODULE ...]`` (default: every module in ``MODULES``);
+``make mutation`` runs it, ``make mutation MODULES="lifecycle names"`` a few.
+
+Each module is mutated in a scratch copy of the repository (``build/mutation/<module>``:
+mutmut writes its ``mutants/`` tree and cache there, never in the checkout) and judged by its
+fast test subset only, so one run fits the 2-core machine. The score is the share of
+behaviour-changing mutants the subset kills: mutants listed in ``EQUIVALENT`` (they change
+no behaviour, each with the reason) are left out; a surviving mutant, one no test reaches and
+one that times out all count against the score. Prints one line per module and the surviving
+mutants (``mutmut show <name>`` in the scratch copy prints the diff); exits 1 when a module
+is below ``TARGET``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = ROOT / "build" / "mutation"
+TARGET = 0.95
+# What a scratch copy needs: the package, the tests (conftest reads cdk.json), the config.
+COPIED = ("ml_data_platform", "tests", "cdk.json", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class Module:
+    """A validation module (or a few files validated together) and its fast tests."""
+
+    files: tuple[str, ...]
+    tests: tuple[str, ...]
+
+
+MODULES = {
+    "lifecycle": Module(
+        ("ml_data_platform/storage/lifecycle.py",), ("tests/unit/storage/test_lifecycle.py",)
+    ),
+    "buffering": Module(
+        ("ml_data_platform/streaming/buffering.py",), ("tests/unit/streaming/test_buffering.py",)
+    ),
+    "names": Module(("ml_data_platform/core/names.py",), ("tests/unit/core/test_names.py",)),
+    "inputs": Module(("ml_data_platform/core/inputs.py",), ("tests/unit/core/test_inputs.py",)),
+    "config": Module(
+        ("ml_data_platform/config/reader.py", "ml_data_platform/config/settings.py"),
+        ("tests/unit/config",),
+    ),
+}
+
+# Mutants that change no behaviour, by mutmut name, with why they are equivalent.
+EQUIVALENT: dict[str, dict[str, str]] = {
+    "buffering": {
+        "ml_data_platform.streaming.buffering.x_static_part__mutmut_4": (
+            'split("!{")[0] instead of split("!{", 1)[0]: the first piece is the same'
+        ),
+        "ml_data_platform.streaming.buffering.x_static_part__mutmut_7": (
+            'split("!{", 2)[0] instead of split("!{", 1)[0]: the first piece is the same'
+        ),
+        "ml_data_platform.streaming.buffering.x_validate_prefixes__mutmut_41": (
+            "allow_empty=None instead of False: both are falsy, validate_key_prefix only tests it"
+        ),
+    },
+    "inputs": {
+        "ml_data_platform.core.inputs.x__is_kind__mutmut_7": (
+            "hasattr(type(None), ...) instead of hasattr(type(value), ...): the instance check "
+            "that follows finds every class attribute too; only slower on jsii objects (a "
+            "call into Node per check), which is why it times out"
+        ),
+        "ml_data_platform.core.inputs.x__is_kind__mutmut_3": (
+            "hasattr(None, ...) instead of hasattr(type(value), ...): same as above, the "
+            "instance check finds class attributes too"
+        ),
+        "ml_data_platform.core.inputs.x_require_kind__mutmut_48": (
+            "label.split(None) instead of label.split(' '): every Kind label has single spaces "
+            "only, so both give the same first word"
+        ),
+    },
+}
+
+_RESULT = re.compile(r"^\s*(\S+): (\w[\w ]*)$")
+
+
+def run(name: str, module: Module, max_children: int) -> tuple[float, list[str]]:
+    """Mutate ``module`` in its scratch copy; return its score and the mutants not killed."""
+    work = SCRATCH / name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for item in COPIED:
+        source = ROOT / item
+        if source.is_dir():
+            shutil.copytree(
+                source, work / item, ignore=shutil.ignore_patterns("__pycache__", "snapshots")
+            )
+        else:
+            shutil.copy2(source, work / item)
+    with (work / "pyproject.toml").open("a") as config:
+        config.write(
+            "\n[tool.mutmut]\n"
+            'source_paths = ["ml_data_platform"]\n'
+            f"only_mutate = {list(module.files)!r}\n"
+            f"pytest_add_cli_args_test_selection = {list(module.tests)!r}\n"
+            'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+            'also_copy = ["cdk.json"]\n'
+        )
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
+    subprocess.run(
+        [mutmut, "run", "--max-children", str(max_children)],
+        cwd=work,
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
+    listing = subprocess.run(
+        [mutmut, "results", "--all", "true"],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    statuses = dict(m.groups() for m in map(_RESULT.match, listing.splitlines()) if m)
+    if not statuses:
+        raise SystemExit(f"{name}: mutmut produced no mutants; see {work}")
+    equivalent = EQUIVALENT.get(name, {})
+    judged = {k: v for k, v in statuses.items() if k not in equivalent}
+    killed = [k for k, v in judged.items() if v == "killed"]
+    not_killed = sorted(f"{k}: {v}" for k, v in judged.items() if v != "killed")
+    score = len(killed) / len(judged)
+    print(
+        f"{name}: {len(killed)}/{len(judged)} behaviour-changing mutants killed "
+        f"({score:.1%}); {len(equivalent)} equivalent excluded; {len(statuses)} generated"
+    )
+    return score, not_killed
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", choices=[[], *MODULES], default=[])
+    parser.add_argument("--max-children", type=int, default=2)
+    args = parser.parse_args(argv)
+    below = []
+    for name in args.modules or list(MODULES):
+        score, not_killed = run(name, MODULES[name], args.max_children)
+        for line in not_killed:
+            print(f"  not killed: {line}")
+        if score < TARGET:
+            below.append(name)
+    if below:
+        print(f"below {TARGET:.0%}: {', '.join(below)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
