@@ -50,7 +50,12 @@ MODULES = {
     "inputs": Module(("ml_data_platform/core/inputs.py",), ("tests/unit/core/test_inputs.py",)),
     "config": Module(
         ("ml_data_platform/config/reader.py", "ml_data_platform/config/settings.py"),
-        ("tests/unit/config",),
+        # the dataset/partition-key config is tested with the layout's tests
+        (
+            "tests/unit/config",
+            "tests/unit/storage/test_partition_keys.py",
+            "tests/unit/test_dataset_inputs.py",
+        ),
     ),
 }
 
