@@ -24,6 +24,14 @@ import aws_cdk as cdk
 from aws_cdk import region_info
 
 from ml_data_platform.config.reader import ConfigError, Reader, reported_at
+from ml_data_platform.config.services import (
+    EventSettings,
+    RestoreSettings,
+    VideoSettings,
+    read_events,
+    read_restore,
+    read_video,
+)
 from ml_data_platform.core.limits import (
     DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS,
     FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
@@ -151,6 +159,9 @@ class EnvironmentSettings:
     lifecycle: Mapping[str, LifecyclePreset | Lifecycle] = field(default_factory=dict)
     warehouse: WarehouseSettings = field(default_factory=WarehouseSettings)
     alarm_email: str | None = None
+    events: EventSettings = field(default_factory=EventSettings)
+    restore: RestoreSettings = field(default_factory=RestoreSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
 
     @property
     def env(self) -> cdk.Environment | None:
@@ -312,6 +323,9 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
         lifecycle=_lifecycle(reader.child("lifecycle")),
         warehouse=_warehouse(reader.child("warehouse"), datasets, region, reader),
         alarm_email=_alarm_email(reader),
+        events=read_events(reader.child("events")),
+        restore=read_restore(reader.child("restore")),
+        video=read_video(reader.child("video")),
     )
     reader.done()
     return settings

@@ -138,8 +138,8 @@ class ObjectCreatedPipelineTrigger(Construct):
         encryption_key = require_kind(encryption_key, Kind.KEY, "encryption_key")
         alarm_topic = optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
         self.prefix = validate_key_prefix(prefix, "prefix", allow_empty=False)
-        self.pipeline_name = _pipeline_name(pipeline_name)
-        _parameter_names(bucket_parameter, key_parameter)
+        self.pipeline_name = validate_pipeline_name(pipeline_name)
+        validate_parameter_names(bucket_parameter, key_parameter)
         require_int(task_attempts, "task_attempts", minimum=1, maximum=MAX_TASK_ATTEMPTS)
         require_int(
             event_retry_attempts,
@@ -284,7 +284,8 @@ def _rule_target_role(rule: events.Rule) -> iam.Role | None:
     return None
 
 
-def _pipeline_name(name: str) -> str:
+def validate_pipeline_name(name: str) -> str:
+    """Return ``name`` if SageMaker accepts it as a pipeline name."""
     if not isinstance(name, str) or not _PIPELINE_NAME.match(name):
         raise ValueError(
             f"pipeline_name {name!r} is not a SageMaker pipeline name: 1–256 letters, digits "
@@ -293,7 +294,8 @@ def _pipeline_name(name: str) -> str:
     return name
 
 
-def _parameter_names(bucket_parameter: str, key_parameter: str) -> None:
+def validate_parameter_names(bucket_parameter: str, key_parameter: str) -> None:
+    """Both are SageMaker pipeline parameter names, and they differ."""
     for prop, value in (("bucket_parameter", bucket_parameter), ("key_parameter", key_parameter)):
         if not isinstance(value, str) or not _PARAMETER_NAME.match(value):
             raise ValueError(

@@ -51,6 +51,9 @@ EMULATED: Mapping[str, str] = {
     "AWS::Events::Rule": "targets are recorded; events are not delivered to them",
     "AWS::SSM::Parameter": "needs an explicit Name (moto fails with HTTP 500 without one)",
     "AWS::SQS::Queue": "",
+    "AWS::StepFunctions::StateMachine": (
+        "created, never started: EventBridge rules deliver no events locally"
+    ),
     "AWS::Lambda::Function": (
         "created from inline code only; never invoked by the local deploy (needs Docker)"
     ),
@@ -97,6 +100,8 @@ ACCEPTED_NOT_EMULATED: Mapping[str, str] = {
         "does not run locally (tests/flink runs it on a local Flink mini-cluster instead)"
     ),
     "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption": "no application logging",
+    "AWS::SQS::QueuePolicy": "no queue policy (GetQueueAttributes returns no Policy)",
+    "AWS::KinesisVideo::Stream": "no video stream (ListStreams is empty)",
 }
 
 CUSTOM_RESOURCE_TYPES = ("AWS::CloudFormation::CustomResource",)

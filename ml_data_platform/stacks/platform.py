@@ -19,6 +19,7 @@ from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
 from ml_data_platform.datasets import DataFormat
 from ml_data_platform.stacks.catalog_stack import CatalogStack
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
+from ml_data_platform.stacks.services_stack import ServicesStack
 from ml_data_platform.stacks.storage_stack import StorageStack
 from ml_data_platform.stacks.warehouse_stack import WarehouseStack
 from ml_data_platform.storage import DEFAULT_ZONES, RAW, DataLakeZone
@@ -64,6 +65,8 @@ class MlDataPlatform(Construct):
 
     Attributes:
         storage, catalog, ingestion: The stacks. ``warehouse``: the stack or ``None``.
+        services: The ``ServicesStack`` (pipeline triggers, restore notifications, video) or
+            ``None`` when the environment turns none of them on.
         ml_consumer: The ``MlConsumer`` (its ``role`` reads curated/analytics and queries).
     """
 
@@ -101,6 +104,7 @@ class MlDataPlatform(Construct):
             zones=_zones(settings),
             removal_policy=policy,
             alarm_email=settings.alarm_email,
+            restore_zones=settings.restore.zones,
             description=f"ml-data-platform {settings.name}: data lake, key, alarm topic",
             **stack_kwargs("storage"),
         )
@@ -164,6 +168,26 @@ class MlDataPlatform(Construct):
                 removal_policy=policy,
                 description=f"ml-data-platform {settings.name}: Redshift Serverless + Firehose",
                 **stack_kwargs("warehouse"),
+            )
+        self.services: ServicesStack | None = None
+        events, video = settings.events, settings.video
+        if events.pipeline_triggers or events.restore_notifications or video.enabled:
+            self.services = ServicesStack(
+                self,
+                "Services",
+                data_lake=lake,
+                alarm_topic=self.storage.alarm_topic.topic,
+                pipeline_triggers=events.pipeline_triggers,
+                restore_notification_zones=(
+                    tuple(lake.zones) if events.restore_notifications else ()
+                ),
+                video=video,
+                removal_policy=policy,
+                description=(
+                    f"ml-data-platform {settings.name}: pipeline triggers, restore "
+                    "notifications, video"
+                ),
+                **stack_kwargs("services"),
             )
         cdk.Tags.of(self).add("ml-data-platform:project", settings.project)
         cdk.Tags.of(self).add("ml-data-platform:environment", settings.name)

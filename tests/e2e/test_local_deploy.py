@@ -67,8 +67,9 @@ def test_every_stack_is_created_and_every_read_back_agrees(report: DeployReport)
         "mldp-dev-storage",
         "mldp-dev-catalog",
         "mldp-dev-ingestion",
+        "mldp-dev-services",
     ]
-    assert [s.status for s in report.stacks] == ["CREATE_COMPLETE"] * 3
+    assert [s.status for s in report.stacks] == ["CREATE_COMPLETE"] * 4
     mismatches = [
         (r.logical_id, str(c)) for r in report.rows for c in r.checks if c.outcome == MISMATCH
     ]
@@ -125,6 +126,21 @@ def test_data_check_round_trips_stream_and_bucket(report: DeployReport, moto: Mo
     assert moto.client("firehose").list_delivery_streams()["DeliveryStreamNames"] == []
 
 
+def test_services_report_what_the_emulator_runs(report: DeployReport, moto: MotoServer) -> None:
+    """The trigger's state machine and rule exist but never run (no event delivery); the video
+    stream and the queue policy are accepted only; the restore role and bucket exist."""
+    machines = report.created("AWS::StepFunctions::StateMachine")
+    assert [r.status for r in machines] == [CREATED]
+    arn = report.physical_id(machines[0])
+    assert moto.client("stepfunctions").list_executions(stateMachineArn=arn)["executions"] == []
+    statuses = {r.resource_type: r.status for r in report.rows}
+    assert statuses["AWS::KinesisVideo::Stream"] == ACCEPTED
+    assert statuses["AWS::SQS::QueuePolicy"] == ACCEPTED
+    assert any(
+        "RawRestoresBatchOperationsRole" in r.logical_id for r in report.created("AWS::IAM::Role")
+    )
+
+
 def test_guard_no_unclassified_type_in_the_local_dev_stage(assembly: Path) -> None:
     found = {name: unclassified_types(t) for name, t in templates(assembly).items()}
     assert {name: types for name, types in found.items() if types} == {}
@@ -174,6 +190,13 @@ _EMULATED_PROBES: dict[str, tuple[str, dict[str, Any]]] = {
     "Rule": ("AWS::Events::Rule", {"EventPattern": {"source": ["aws.glue"]}}),
     "Param": ("AWS::SSM::Parameter", {"Name": "/probe/p", "Type": "String", "Value": "v"}),
     "Queue": ("AWS::SQS::Queue", {}),
+    "Machine": (
+        "AWS::StepFunctions::StateMachine",
+        {
+            "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+            "DefinitionString": '{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}',
+        },
+    ),
     "Function": (
         "AWS::Lambda::Function",
         {
@@ -284,6 +307,8 @@ def _accepted_probe(resource_type: str) -> dict[str, Any]:
         },
         "AWS::KinesisFirehose::DeliveryStream": {"DeliveryStreamName": "probe-ds"},
         "AWS::Logs::LogStream": {"LogGroupName": {"Ref": "Logs"}, "LogStreamName": "probe"},
+        "AWS::SQS::QueuePolicy": {"Queues": [{"Ref": "Queue"}], "PolicyDocument": _DOC},
+        "AWS::KinesisVideo::Stream": {"Name": "probe-video", "DataRetentionInHours": 24},
     }.get(resource_type, {})
 
 
@@ -341,5 +366,11 @@ def test_catalogue_matches_moto(moto: MotoServer) -> None:
         "primary"
     ]
     assert moto.client("sns").list_subscriptions()["Subscriptions"] == []
+    assert moto.client("stepfunctions").describe_state_machine(stateMachineArn=listed["Machine"])
+    assert moto.client("kinesisvideo").list_streams()["StreamInfoList"] == []
+    queue_attributes = moto.client("sqs").get_queue_attributes(
+        QueueUrl=listed["Queue"], AttributeNames=["Policy"]
+    )
+    assert "Policy" not in queue_attributes.get("Attributes", {})
     log_group = listed["Logs"]
     assert moto.client("logs").describe_log_streams(logGroupName=log_group)["logStreams"] == []

@@ -103,6 +103,32 @@ def ingestion_acknowledgements(root, r):
     }
 
 
+def services_acknowledgements(root):
+    """cdk.json's dev turns on a pipeline trigger (curated features/) and restores of the raw
+    zone: the acknowledgements pinned in tests/unit/events and tests/unit/restore."""
+    trigger = f"{root}/Services/CuratedFeaturesTrigger"
+    machine_policy = f"{trigger}/StateMachine/Role/DefaultPolicy"
+    restores = f"{root}/Storage/RawRestores"
+    reports = "<RawRestoresReportsBucket0BBB34F6.Arn>"
+    return {
+        ("AwsSolutions-IAM5[Resource::*]", machine_policy),
+        ("AwsSolutions-SQS3", f"{trigger}/DeadLetterQueue"),
+        *(
+            (f"{pack}-IAMNoInlinePolicy", policy)
+            for pack in PACKS
+            for policy in (machine_policy, f"{trigger}/StateMachine/EventsRole/DefaultPolicy")
+        ),
+        *iam5(
+            f"{restores}/BatchOperationsPolicy",
+            "<DataLakeRawZoneBucketC98FCD5D.Arn>/*",
+            f"{reports}/manifests/*",
+            f"{reports}/inventory/*",
+            f"{reports}/reports/*",
+        ),
+        *((f"{pack}-S3BucketReplicationEnabled", f"{restores}/Reports/Bucket") for pack in PACKS),
+    }
+
+
 def warehouse_acknowledgements(stage, r):
     """The warehouse stack's set (tests/nag/test_warehouse_nag.py) at the platform's paths."""
     return {
@@ -124,6 +150,8 @@ def expected(stage):
     }
     if stage == "Prod":  # warehouse.enabled
         found |= warehouse_acknowledgements(stage, r)
+    if stage == "Dev":  # events, restore and video on
+        found |= services_acknowledgements(root)
     return found
 
 

@@ -36,6 +36,8 @@ PINNED_STATEFUL_IDS = {
         "AWS::S3::Bucket": {"AthenaResultsAccessLogsBucketB9E5EEB3", "AthenaResultsBucket4D67EE49"},
     },
 }
+# Dev prepares the raw zone for restores (cdk.json restore.zones): its restore bucket.
+DEV_RESTORE_BUCKETS = {"RawRestoresReportsBucket0BBB34F6"}
 # The warehouse's data log groups: delivery errors and the VPC flow logs.
 WAREHOUSE_DATA_LOG_GROUPS = {"DeliveryLogsE7964E8F", "WarehouseVpcFlowLogs3ED9F8D6"}
 PINNED_WAREHOUSE_IDS = {
@@ -94,6 +96,8 @@ def test_stateful_logical_ids_are_pinned(platform, stage_name):
     templates = layers(platform[0][stage_name])
     for layer, expected in PINNED_STATEFUL_IDS.items():
         for resource_type, ids in expected.items():
+            if stage_name == "Dev" and (layer, resource_type) == ("storage", "AWS::S3::Bucket"):
+                ids = ids | DEV_RESTORE_BUCKETS
             assert logical_ids(templates[layer], resource_type) == ids, (layer, resource_type)
 
 
@@ -131,7 +135,9 @@ def test_dev_opts_in_to_destroy_and_prod_retains(platform):
     stages, _ = platform
     dev = layers(stages["Dev"])["storage"]
     dev_buckets = resources_of_type(dev, "AWS::S3::Bucket")
-    assert set(dev_buckets) == PINNED_STATEFUL_IDS["storage"]["AWS::S3::Bucket"]
+    assert (
+        set(dev_buckets) == PINNED_STATEFUL_IDS["storage"]["AWS::S3::Bucket"] | DEV_RESTORE_BUCKETS
+    )
     assert {b["DeletionPolicy"] for b in dev_buckets.values()} == {"Delete"}
     prod = layers(stages["Prod"])
     checked = set()
@@ -278,7 +284,7 @@ def test_local_emulator_build_retains_and_skips_bootstrap_rule():
         for lid, r in template["Resources"].items()
         if r["Type"] == "AWS::S3::Bucket"
     }
-    assert set(policies) == PINNED_STATEFUL_IDS["storage"]["AWS::S3::Bucket"]
+    assert set(policies) == PINNED_STATEFUL_IDS["storage"]["AWS::S3::Bucket"] | DEV_RESTORE_BUCKETS
     assert set(policies.values()) == {"Retain"}
     assert not any(r["Type"].startswith("Custom::") for r in template["Resources"].values())
 
