@@ -103,21 +103,12 @@ def ingestion_acknowledgements(root, r):
     }
 
 
-def services_acknowledgements(root):
-    """cdk.json's dev turns on a pipeline trigger (curated features/) and restores of the raw
-    zone: the acknowledgements pinned in tests/unit/events and tests/unit/restore."""
-    trigger = f"{root}/Services/CuratedFeaturesTrigger"
-    machine_policy = f"{trigger}/StateMachine/Role/DefaultPolicy"
+def services_acknowledgements(root, *, trigger):
+    """Both environments prepare restores of the raw zone, dev also has a pipeline trigger
+    (curated features/): the acknowledgements pinned in tests/unit/restore and tests/unit/events."""
     restores = f"{root}/Storage/RawRestores"
     reports = "<RawRestoresReportsBucket0BBB34F6.Arn>"
-    return {
-        ("AwsSolutions-IAM5[Resource::*]", machine_policy),
-        ("AwsSolutions-SQS3", f"{trigger}/DeadLetterQueue"),
-        *(
-            (f"{pack}-IAMNoInlinePolicy", policy)
-            for pack in PACKS
-            for policy in (machine_policy, f"{trigger}/StateMachine/EventsRole/DefaultPolicy")
-        ),
+    found = {
         *iam5(
             f"{restores}/BatchOperationsPolicy",
             "<DataLakeRawZoneBucketC98FCD5D.Arn>/*",
@@ -127,6 +118,18 @@ def services_acknowledgements(root):
         ),
         *((f"{pack}-S3BucketReplicationEnabled", f"{restores}/Reports/Bucket") for pack in PACKS),
     }
+    if trigger:
+        machine = f"{root}/Services/CuratedFeaturesTrigger/StateMachine"
+        found |= {
+            ("AwsSolutions-IAM5[Resource::*]", f"{machine}/Role/DefaultPolicy"),
+            ("AwsSolutions-SQS3", f"{root}/Services/CuratedFeaturesTrigger/DeadLetterQueue"),
+            *(
+                (f"{pack}-IAMNoInlinePolicy", f"{machine}/{role}/DefaultPolicy")
+                for pack in PACKS
+                for role in ("Role", "EventsRole")
+            ),
+        }
+    return found
 
 
 def warehouse_acknowledgements(stage, r):
@@ -150,8 +153,7 @@ def expected(stage):
     }
     if stage == "Prod":  # warehouse.enabled
         found |= warehouse_acknowledgements(stage, r)
-    if stage == "Dev":  # events, restore and video on
-        found |= services_acknowledgements(root)
+    found |= services_acknowledgements(root, trigger=stage == "Dev")
     return found
 
 

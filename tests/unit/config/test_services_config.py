@@ -29,7 +29,7 @@ def test_sections_are_off_by_default():
     assert not settings.video.enabled
 
 
-def test_shipped_dev_turns_each_service_on_and_prod_none():
+def test_shipped_dev_turns_each_service_on_and_prod_only_restores():
     dev = settings_from_context(CDK_CONTEXT, "dev")
     assert dev.events.pipeline_triggers == (
         PipelineTriggerSettings("curated", "features/", "mldp-dev-retrain"),
@@ -38,7 +38,9 @@ def test_shipped_dev_turns_each_service_on_and_prod_none():
     assert dev.restore.zones == ("raw",)
     assert dev.video.enabled and dev.video.retention_hours == 24
     prod = settings_from_context(CDK_CONTEXT, "prod")
-    assert not (prod.events.pipeline_triggers or prod.restore.zones or prod.video.enabled)
+    # prod's raw zone reaches Deep Archive: restores are prepared and their ends reported
+    assert prod.restore.zones == ("raw",) and prod.events.restore_notifications
+    assert not (prod.events.pipeline_triggers or prod.video.enabled)
 
 
 def test_values_are_read():

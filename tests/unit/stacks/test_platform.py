@@ -36,7 +36,7 @@ PINNED_STATEFUL_IDS = {
         "AWS::S3::Bucket": {"AthenaResultsAccessLogsBucketB9E5EEB3", "AthenaResultsBucket4D67EE49"},
     },
 }
-# Dev prepares the raw zone for restores (cdk.json restore.zones): its restore bucket.
+# Both environments prepare the raw zone for restores (cdk.json restore.zones).
 DEV_RESTORE_BUCKETS = {"RawRestoresReportsBucket0BBB34F6"}
 # The warehouse's data log groups: delivery errors and the VPC flow logs.
 WAREHOUSE_DATA_LOG_GROUPS = {"DeliveryLogsE7964E8F", "WarehouseVpcFlowLogs3ED9F8D6"}
@@ -96,7 +96,7 @@ def test_stateful_logical_ids_are_pinned(platform, stage_name):
     templates = layers(platform[0][stage_name])
     for layer, expected in PINNED_STATEFUL_IDS.items():
         for resource_type, ids in expected.items():
-            if stage_name == "Dev" and (layer, resource_type) == ("storage", "AWS::S3::Bucket"):
+            if (layer, resource_type) == ("storage", "AWS::S3::Bucket"):
                 ids = ids | DEV_RESTORE_BUCKETS
             assert logical_ids(templates[layer], resource_type) == ids, (layer, resource_type)
 

@@ -1,6 +1,7 @@
 """The dev platform from cdk.json carries the services: the pipeline trigger and restore
 notifications and the video stream in mldp-dev-services, restore access for the raw zone in the
-storage stack; logical IDs of the stateful resources pinned; prod has none."""
+storage stack; logical IDs of the stateful resources pinned; prod prepares and reports
+restores only."""
 
 import pytest
 from aws_cdk.assertions import Template
@@ -49,10 +50,12 @@ def test_restore_access_lives_next_to_the_zone_it_inventories(dev):
     assert len(inventories) == 1
 
 
-def test_prod_has_no_services(platform_synth):
+def test_prod_prepares_restores_and_reports_them_only(platform_synth):
     stages, _ = platform_synth
     prod = stages["Prod"].platform
-    assert prod.services is None and prod.storage.restores == {}
+    assert set(prod.storage.restores) == {"raw"}
+    assert prod.services is not None and prod.services.restore_notification is not None
+    assert prod.services.triggers == {} and prod.services.video is None
 
 
 def test_trigger_ids_are_readable_and_stable():
