@@ -6,7 +6,8 @@ Usage: ``tools/diagram.py docs/architecture.md [--env dev] [--env prod]``
 Builds the platform in-process with ``build_platform(app, context, envs)`` from ``cdk.json``'s
 context, synthesizes it, reads every stack template and draws the data-bearing resources
 (S3 buckets, KMS keys, Kinesis streams, Firehose delivery streams, Glue databases, tables and
-crawlers, Athena workgroups, Redshift Serverless namespaces/workgroups, SNS topics) as nodes,
+crawlers, Athena workgroups, Redshift Serverless namespaces/workgroups, SNS topics, EventBridge
+rules, Step Functions state machines, SQS queues, Kinesis video streams) as nodes,
 one subgraph per stack. Edges come from the templates: every ``Ref``, ``Fn::GetAtt``,
 ``Fn::Sub`` reference, ``Fn::ImportValue`` and ``Fn::GetStackOutput`` (resolved through the
 producing stack's outputs) from one drawn resource to another. The block between
@@ -44,9 +45,19 @@ NODE_TYPES: dict[str, tuple[str, str, str]] = {
     "AWS::RedshiftServerless::Namespace": ("Redshift namespace", "[(", ")]"),
     "AWS::RedshiftServerless::Workgroup": ("Redshift workgroup", "([", "])"),
     "AWS::SNS::Topic": ("SNS topic", ">", "]"),
+    "AWS::Events::Rule": ("EventBridge rule", "[\\", "\\]"),
+    "AWS::StepFunctions::StateMachine": ("Step Functions", "([", "])"),
+    "AWS::SQS::Queue": ("SQS queue", "[(", ")]"),
+    "AWS::KinesisVideo::Stream": ("Kinesis video stream", "[[", "]]"),
 }
-LAYER_ORDER = ("storage", "catalog", "ingestion", "warehouse")
+LAYER_ORDER = ("storage", "catalog", "ingestion", "warehouse", "services")
 # Top-level property -> edge label (fallback: the property name).
+# (resource type, property) -> edge label, where one property means different things.
+TYPE_EDGE_LABELS = {
+    ("AWS::Events::Rule", "EventPattern"): "events of",
+    ("AWS::Events::Rule", "Targets"): "targets",
+    ("AWS::S3::Bucket", "InventoryConfigurations"): "inventory to",
+}
 EDGE_LABELS = {
     "KinesisStreamSourceConfiguration": "source",
     "ExtendedS3DestinationConfiguration": "delivers to",
@@ -203,7 +214,7 @@ class Graph:
                     label = (
                         "encrypted by"
                         if target.type == "AWS::KMS::Key"
-                        else EDGE_LABELS.get(prop, prop)
+                        else TYPE_EDGE_LABELS.get((node.type, prop), EDGE_LABELS.get(prop, prop))
                     )
                     if label == "source":  # data flows from the stream into Firehose
                         edges.add((target, node, label))
