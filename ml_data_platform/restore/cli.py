@@ -52,10 +52,19 @@ READABLE_NOTE = (
 )
 
 
+class MissingBoto3(RuntimeError):
+    """boto3 is not installed (it comes with the ``producer`` extra)."""
+
+
 def make_client(service: str, region: str | None) -> Any:
     """A boto3 client (tests replace this function to hand out stubbed clients)."""
-    import boto3
-
+    try:
+        import boto3
+    except ImportError:
+        raise MissingBoto3(
+            "'restore' needs boto3: install the producer extra from the checkout or the wheel "
+            "(pip install 'path/to/ml-data-platform[producer]')"
+        ) from None
     return boto3.client(service, region_name=region)
 
 
@@ -132,7 +141,11 @@ def run_start(args: argparse.Namespace) -> int:
     except (TypeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    s3 = make_client("s3", args.region)
+    try:
+        s3 = make_client("s3", args.region)
+    except MissingBoto3 as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     selection = select(request, _list(s3, args.bucket, request.prefixes))
     print(render_selection(request, selection, estimate_cost(request, selection, prices)))
     if args.dry_run:
@@ -188,7 +201,11 @@ def run_start(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace, *, sleep: Callable[[float], None] = time.sleep) -> int:
     """Print the job's status (each change with ``--follow``); 0 if it completed or is
     running, 1 if it failed or was cancelled."""
-    client = make_client("s3control", args.region)
+    try:
+        client = make_client("s3control", args.region)
+    except MissingBoto3 as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     while True:
         job = client.describe_job(AccountId=args.account_id, JobId=args.job_id)["Job"]
         print(render_status(job))

@@ -84,9 +84,9 @@ def test_every_environment_is_in_the_assembly(synthesized):
         if artifact["type"] == "cdk:cloud-assembly"
     }
     assert nested == {"assembly-Dev", "assembly-Prod"}
-    # storage, catalog, ingestion per environment, and the prod warehouse
+    # storage, catalog, ingestion, services per environment, and the prod warehouse
     templates = sorted(p.name for p in outdir.glob("assembly-*/*.template.json"))
-    assert len(templates) == 7, templates
+    assert len(templates) == 9, templates
 
 
 def test_a_config_error_is_one_line_with_the_key_path_and_a_failure(tmp_path):
@@ -100,6 +100,6 @@ def test_a_config_error_is_one_line_with_the_key_path_and_a_failure(tmp_path):
     assert "Traceback" not in result.stderr
     assert lines == [
         "cdk.json: ml-data-platform.environments.dev: unknown keys ['strem'] (did you mean "
-        "'strem' -> 'stream'?); allowed: ['account', 'alarm_email', 'datasets', 'delivery', 'lifecycle', "
-        "'region', 'removal', 'stream', 'warehouse']"
+        "'strem' -> 'stream'?); allowed: ['account', 'alarm_email', 'datasets', 'delivery', 'events', "
+        "'lifecycle', 'region', 'removal', 'restore', 'stream', 'video', 'warehouse']"
     ]

@@ -53,7 +53,13 @@ def assembly():
 
 def _stacks(stage):
     platform = stage.platform
-    layers = (platform.storage, platform.catalog, platform.ingestion, platform.warehouse)
+    layers = (
+        platform.storage,
+        platform.catalog,
+        platform.ingestion,
+        platform.warehouse,
+        platform.services,
+    )
     return [stack for stack in layers if stack is not None]
 
 

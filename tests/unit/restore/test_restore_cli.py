@@ -324,3 +324,11 @@ def test_restore_prices_are_read_from_the_price_table():
     assert restore.retrieval_gb["GLACIER"]["BULK"] == 0.0
     assert restore.retrieval_gb["INTELLIGENT_TIERING"] == {"STANDARD": 0.0, "BULK": 0.0}
     assert restore.retrieval_gb["DEEP_ARCHIVE"]["BULK"] > 0
+
+
+def test_without_boto3_the_command_says_what_to_install(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 -> ImportError
+    assert main([*START, "--dry-run"]) == 2
+    assert "'restore' needs boto3: install the producer extra" in capsys.readouterr().err
