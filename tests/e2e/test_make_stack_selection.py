@@ -110,4 +110,5 @@ def test_prod_selection_includes_the_warehouse(assembly):
         "Prod/Platform/Catalog",
         "Prod/Platform/Ingestion",
         "Prod/Platform/Warehouse",
+        "Prod/Platform/Services",
     }
