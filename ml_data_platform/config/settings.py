@@ -146,6 +146,9 @@ class EnvironmentSettings:
             Default: each zone keeps its default preset.
         warehouse: Redshift Serverless settings (``WarehouseSettings``). Default: disabled.
         alarm_email: Address subscribed to the alarm topic. Default: none.
+        events: Pipeline triggers and restore notifications (``EventSettings``). Default: none.
+        restore: Zones prepared for restores (``RestoreSettings``). Default: none.
+        video: The video stream (``VideoSettings``). Default: off.
     """
 
     name: str
