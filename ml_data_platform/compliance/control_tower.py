@@ -8,8 +8,8 @@ nothing, fails ``app.synth()``. Acknowledge a finding on its one resource with
 
 The rules read values literally: a KMS key that arrives through a cross-stack reference
 (``Fn::ImportValue`` / ``Fn::GetStackOutput``) reads as "no key". ``enable_control_tower_checks``
-acknowledges, just before synthesis, exactly those findings (log groups, Kinesis streams, Athena
-workgroups whose key property references a key resource of another stack), per resource, with
+acknowledges, just before synthesis, exactly those findings (log groups, Kinesis streams, SQS
+queues, Athena workgroups whose key property references a key resource of another stack), per resource, with
 ``CROSS_STACK_KEY_REASON`` and the key's path; a missing key stays a finding.
 """
 
@@ -28,10 +28,12 @@ LAMBDA_INSIDE_VPC = "lambda_inside_vpc_check"
 S3_OBJECT_LOCK = "s3_bucket_object_lock_enabled_check"
 S3_DEFAULT_ENCRYPTION_KMS = "s3_bucket_default_encryption_kms_check"
 S3_LOGGING = "s3_bucket_logging_enabled_check"
+SQS_DLQ = "sqs_dlq_check"
 # Rules that read a KMS key off a resource property: (property path, rule name) by type.
 KEY_READING_RULES: dict[str, tuple[tuple[str, ...], str]] = {
     "AWS::Logs::LogGroup": (("kms_key_id",), "cloudwatch_log_group_encrypted_check"),
     "AWS::Kinesis::Stream": (("stream_encryption", "key_id"), "kinesis_stream_encrypted_check"),
+    "AWS::SQS::Queue": (("kms_master_key_id",), "sqs_queue_encrypted_check"),
     "AWS::Athena::WorkGroup": (
         (
             "work_group_configuration",

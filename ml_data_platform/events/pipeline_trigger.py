@@ -30,6 +30,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ml_data_platform.compliance import acknowledge
+from ml_data_platform.compliance.control_tower import SQS_DLQ, acknowledge_control_tower
 from ml_data_platform.compliance.nag import IAM5
 from ml_data_platform.compliance.rules import IAM_NO_INLINE_POLICY
 from ml_data_platform.core.inputs import Kind, optional_kind, require_int, require_kind
@@ -210,6 +211,7 @@ class ObjectCreatedPipelineTrigger(Construct):
             removal_policy=policy,
         )
         acknowledge(self.dead_letter_queue, "AwsSolutions-SQS3", _DLQ_REASON)
+        acknowledge_control_tower(self.dead_letter_queue, SQS_DLQ, _DLQ_REASON)
         self.rule = events.Rule(
             self,
             "Rule",

@@ -113,7 +113,6 @@ class LakeRestoreAccess(Construct):
             lifecycle=Lifecycle.preset(
                 LifecyclePreset.STANDARD, expire_after_days=expire_after_days
             ),
-            event_bridge_enabled=False,
             removal_policy=policy,
         )
         bucket.add_inventory(
