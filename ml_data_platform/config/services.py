@@ -13,6 +13,7 @@ Each section is off by default::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from ml_data_platform.config.reader import ConfigError, Reader
 from ml_data_platform.core.names import validate_key_prefix
@@ -69,29 +70,7 @@ class VideoSettings:
 
 
 def read_events(reader: Reader) -> EventSettings:
-    triggers = []
-    for item in reader.readers("pipeline_triggers"):
-        zone = _zone(item, item.required("zone", str))
-        prefix = item.wrap(
-            "prefix",
-            lambda item=item: validate_key_prefix(
-                item.required("prefix", str), "prefix", allow_empty=False
-            ),
-        )
-        name = item.wrap(
-            "pipeline_name",
-            lambda item=item: validate_pipeline_name(item.required("pipeline_name", str)),
-        )
-        bucket_parameter = item.optional("bucket_parameter", str, DEFAULT_BUCKET_PARAMETER)
-        key_parameter = item.optional("key_parameter", str, DEFAULT_KEY_PARAMETER)
-        item.wrap(
-            "key_parameter",
-            lambda b=bucket_parameter, k=key_parameter: validate_parameter_names(b, k),
-        )
-        item.done()
-        triggers.append(
-            PipelineTriggerSettings(zone, prefix, name, bucket_parameter, key_parameter)
-        )
+    triggers = [_trigger(item) for item in reader.readers("pipeline_triggers")]
     seen = [(t.zone, t.prefix) for t in triggers]
     duplicates = sorted({s for s in seen if seen.count(s) > 1})
     if duplicates:
@@ -136,6 +115,21 @@ def read_video(reader: Reader) -> VideoSettings:
     )
     reader.done()
     return settings
+
+
+def _trigger(item: Reader) -> PipelineTriggerSettings:
+    zone = _zone(item, item.required("zone", str))
+    prefix_value = item.required("prefix", str)
+    name_value = item.required("pipeline_name", str)
+    prefix = item.wrap(
+        "prefix", partial(validate_key_prefix, prefix_value, "prefix", allow_empty=False)
+    )
+    name = item.wrap("pipeline_name", partial(validate_pipeline_name, name_value))
+    bucket_parameter = item.optional("bucket_parameter", str, DEFAULT_BUCKET_PARAMETER)
+    key_parameter = item.optional("key_parameter", str, DEFAULT_KEY_PARAMETER)
+    item.wrap("key_parameter", partial(validate_parameter_names, bucket_parameter, key_parameter))
+    item.done()
+    return PipelineTriggerSettings(zone, prefix, name, bucket_parameter, key_parameter)
 
 
 def _zone(reader: Reader, zone: str) -> str:
