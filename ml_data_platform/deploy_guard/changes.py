@@ -24,6 +24,7 @@ DATA_BEARING_TYPES: dict[str, str] = {
     "AWS::Kinesis::Stream": "records not yet delivered (up to the retention period)",
     "AWS::KinesisVideo::Stream": "retained video fragments",
     "AWS::Glue::Database": "the tables (schemas, partitions) of a zone",
+    "AWS::SQS::Queue": "messages not yet processed (e.g. a dead-letter queue's failed events)",
     "AWS::RedshiftServerless::Namespace": "the warehouse's tables and snapshots",
     "AWS::Redshift::Cluster": "the warehouse's tables",
     "AWS::CloudFormation::Stack": "every resource of the nested stack, data-bearing ones included",
