@@ -149,7 +149,9 @@ def check_validation_report(
     return report
 
 
-def acknowledge(construct: IConstruct, rules: str | Iterable[str], reason: str) -> None:
+def acknowledge(
+    construct: IConstruct, rules: str | Iterable[str], reason: str, *, optional: bool = False
+) -> None:
     """Acknowledge cdk-nag findings on ``construct`` (and its children) only.
 
     ``rules``: finding ids as the validation report prints them, with or without the pack
@@ -158,6 +160,9 @@ def acknowledge(construct: IConstruct, rules: str | Iterable[str], reason: str) 
     covers every wildcard of the IAM policies below ``construct`` except full wildcards
     (``*`` or ``service:*``, which raise at synth). Any other id that matches no finding makes
     the gate of ``enable_compliance_checks`` fail, naming the exact ids to use instead.
+
+    ``optional=True``: the finding does not arise in every use (e.g. an access-log bucket that
+    another bucket logs into has no logging finding), so matching nothing is not an error.
 
     Raises ``ValueError`` for an unknown pack prefix, a malformed id, a reason shorter than 30
     characters, or an App, Stage or Stack (an acknowledgement there would cover every
@@ -177,7 +182,8 @@ def acknowledge(construct: IConstruct, rules: str | Iterable[str], reason: str) 
     gate = _gate(construct.node.root)
     exact = []
     for ack_id in ids:
-        gate.acknowledgements.append(_Acknowledgement(construct.node.path, ack_id))
+        if not optional:
+            gate.acknowledgements.append(_Acknowledgement(construct.node.path, ack_id))
         if ack_id == f"AwsSolutions::{IAM5}":
             from ml_data_platform.compliance.wildcards import acknowledge_subtree_wildcards
 

@@ -5,6 +5,12 @@ S3_REPLICATION = (
     "NIST.800.53.R5-S3BucketReplicationEnabled",
     "PCI.DSS.321-S3BucketReplicationEnabled",
 )
+S3_SERVER_ACCESS_LOGGING = (
+    "AwsSolutions-S1",
+    "HIPAA.Security-S3BucketLoggingEnabled",
+    "NIST.800.53.R5-S3BucketLoggingEnabled",
+    "PCI.DSS.321-S3BucketLoggingEnabled",
+)
 S3_DEFAULT_ENCRYPTION_KMS = (
     "HIPAA.Security-S3DefaultEncryptionKMS",
     "NIST.800.53.R5-S3DefaultEncryptionKMS",

@@ -21,6 +21,13 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
 from ml_data_platform.compliance.nag import IAM5, acknowledge
+from ml_data_platform.compliance.rules import IAM_NO_INLINE_POLICY
+
+GRANT_POLICY_REASON = (
+    "ml-data-platform's grant helpers add their statements to the granted role's default "
+    "policy, as CDK grants do: it belongs to that one role, and each of its wildcards is "
+    "acknowledged by its exact id (any other wildcard added to it stays a finding)."
+)
 
 
 def acknowledge_policy_wildcards(
@@ -82,6 +89,42 @@ class _AcknowledgeWildcards:
 
 
 _FORBIDDEN = {"Action::*", "Resource::*"}
+
+
+def grant_policy(role: IConstruct) -> iam.Policy | None:
+    """The policy CDK grants write onto ``role``: a ``Role``'s ``DefaultPolicy``, or the
+    ``Policy<unique id>`` an imported mutable role gets; None when there is none (an
+    immutable import)."""
+    default = role.node.try_find_child("DefaultPolicy")
+    if isinstance(default, iam.Policy):
+        return default
+    imported = [
+        child
+        for child in role.node.children
+        if isinstance(child, iam.Policy) and child.node.id.startswith("Policy")
+    ]
+    return imported[0] if len(imported) == 1 else None
+
+
+def acknowledge_role_grants(
+    role: IConstruct,
+    reason: str,
+    *,
+    patterns: Sequence[str] | None = None,
+    resources: Sequence[str] | None = None,
+) -> None:
+    """After a grant helper granted ``role`` (the user's or ours): acknowledge on the policy
+    the grants wrote (``grant_policy``) exactly the IAM5 findings that match ``patterns`` or
+    name ``resources`` (see ``acknowledge_policy_wildcards``), and ``IAMNoInlinePolicy`` (that
+    policy is inline by CDK's grant model). Nothing when the grants wrote no policy."""
+    policy = grant_policy(role)
+    if policy is None:
+        return
+    if patterns is not None:
+        acknowledge_policy_wildcards(policy, reason, patterns=patterns)
+    if resources is not None:
+        acknowledge_policy_wildcards(policy, reason, resources=resources)
+    acknowledge(policy, IAM_NO_INLINE_POLICY, GRANT_POLICY_REASON)
 
 
 def acknowledge_subtree_wildcards(construct: IConstruct, reason: str) -> None:

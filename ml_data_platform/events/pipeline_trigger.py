@@ -103,7 +103,8 @@ class ObjectCreatedPipelineTrigger(Construct):
         task_attempts: Attempts of the API call, 1–10. Default: 4.
         event_retry_attempts: EventBridge retries before the dead-letter queue, 0–185.
             Default: 8.
-        alarm_topic: Notified when an alarm fires or recovers. Default: no actions.
+        alarm_topic: Notified when an alarm fires or recovers. Default: the stack's
+            ``AlarmTopic.of(stack)`` (created on first need).
         log_retention: Retention of the execution log group. Default: one year.
         removal_policy: Of the log group and the dead-letter queue: ``RETAIN`` (default) or
             ``DESTROY`` (needs the allow-destroy context).

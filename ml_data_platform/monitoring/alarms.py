@@ -9,6 +9,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_sns as sns
 
+from ml_data_platform.monitoring.alarm_topic import AlarmTopic
+
 ALARM_PERIOD = cdk.Duration.minutes(5)
 """Period of every streaming and warehouse-delivery alarm metric."""
 SUSTAINED_ALARM_PERIODS = 3
@@ -19,9 +21,13 @@ SUSTAINED_ALARM_WINDOW = cdk.Duration.minutes(ALARM_PERIOD.to_minutes() * SUSTAI
 
 
 def notify(alarms: Iterable[cloudwatch.Alarm], topic: sns.ITopic | None) -> None:
-    """Send the alarm and OK transitions of ``alarms`` to ``topic`` (nothing when None)."""
-    if topic is None:
+    """Send the alarm and OK transitions of ``alarms`` to ``topic``; None: to the default
+    ``AlarmTopic.of`` their stack (created on first need), so no alarm is without an action."""
+    alarms = list(alarms)
+    if not alarms:
         return
+    if topic is None:
+        topic = AlarmTopic.of(alarms[0]).topic
     action = cloudwatch_actions.SnsAction(topic)
     for alarm in alarms:
         alarm.add_alarm_action(action)

@@ -11,6 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from ml_data_platform.compliance.nag_patterns import action_patterns
+from ml_data_platform.compliance.wildcards import acknowledge_role_grants
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.kms import STRING_LIKE, kms_conditions
 from ml_data_platform.core.names import validate_key_prefix
@@ -157,3 +159,11 @@ class LakeAccessPoint(Construct):
                         context_operator=STRING_LIKE,
                     )
                 )
+        acknowledge_role_grants(
+            principal,
+            f"Access point grant: the {access.name} object actions on the objects under "
+            f"'{prefix}' through this one access point (objects under a prefix can only be "
+            "named with a trailing '*'), and its key actions through S3 for this bucket only.",
+            patterns=action_patterns(a for a in access.key_actions if "*" in a),
+            resources=[objects_arn],
+        )

@@ -25,6 +25,7 @@ from ml_data_platform.compliance.control_tower import (
 from ml_data_platform.compliance.rules import (
     S3_DEFAULT_ENCRYPTION_KMS,
     S3_REPLICATION,
+    S3_SERVER_ACCESS_LOGGING,
 )
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.names import validate_bucket_name
@@ -113,6 +114,10 @@ class AccessLogsBucket(Construct):
             "S3 Object Lock cannot be enabled on a bucket that receives S3 server access logs "
             "(log delivery refuses such a destination); versioning and the RETAIN policy keep "
             "the logs.",
+        )
+        # cdk-nag exempts a bucket that another bucket logs into; alone, it is a finding.
+        acknowledge(
+            self.bucket, S3_SERVER_ACCESS_LOGGING, _LOG_BUCKET_NOT_LOGGED_REASON, optional=True
         )
         _enable_event_bridge(self.bucket)
         if policy == cdk.RemovalPolicy.DESTROY:

@@ -11,6 +11,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from ml_data_platform.compliance.nag_patterns import (
+    BUCKET_GRANT_WILDCARD_ACTIONS,
+    action_patterns,
+    bucket_objects_pattern,
+)
+from ml_data_platform.compliance.wildcards import acknowledge_role_grants
 from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
 from ml_data_platform.core.names import validate_bucket_name
 from ml_data_platform.core.removal import resolve_removal_policy
@@ -106,7 +112,17 @@ class DataLake(Construct):
         (or on ``zones``), including decrypt with the lake key."""
         role = require_kind(role, Kind.ROLE, "role")
         names = zones if zones is not None else self.ml_readable_zones
-        return [self.zone(name).grant_read(role) for name in names]
+        grants = [self.zone(name).grant_read(role) for name in names]
+        acknowledge_role_grants(
+            role,
+            "Read grants on the named zone buckets: CDK's read action set (s3:GetObject*, "
+            "s3:GetBucket*, s3:List*) on each zone bucket's objects, nothing else.",
+            patterns=[
+                *action_patterns(BUCKET_GRANT_WILDCARD_ACTIONS),
+                *(bucket_objects_pattern(self.zone(name).bucket) for name in names),
+            ],
+        )
+        return grants
 
     def add_access_point(
         self,

@@ -73,7 +73,8 @@ class IngestionStream(Construct):
         encryption_key: KMS key for server-side encryption. Default: a new ``DataLakeKey``.
         iterator_age_alarm_threshold: Alarm when GetRecords.IteratorAgeMilliseconds (maximum)
             reaches this; must be shorter than the retention. Default: 50% of the retention.
-        alarm_topic: SNS topic notified when an alarm fires or recovers. Default: no actions.
+        alarm_topic: SNS topic notified when an alarm fires or recovers. Default: the stack's
+            ``AlarmTopic.of(stack)`` (created on first need).
         removal_policy: ``RETAIN`` (default) or ``DESTROY`` (needs the allow-destroy context).
 
     Attributes:

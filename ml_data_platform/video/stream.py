@@ -87,7 +87,8 @@ class VideoIngestStream(Construct):
             Default: ``video/h264``.
         device_name: Name of the producing device. Default: none.
         storage_tier: ``HOT`` or ``WARM``. Default: ``HOT``.
-        alarm_topic: Notified when an alarm fires or recovers. Default: no actions.
+        alarm_topic: Notified when an alarm fires or recovers. Default: the stack's
+            ``AlarmTopic.of(stack)`` (created on first need).
         removal_policy: ``RETAIN`` (default) or ``DESTROY`` (needs the allow-destroy context).
 
     Attributes:

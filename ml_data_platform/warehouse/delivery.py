@@ -63,19 +63,10 @@ IAM5_REASON = (
     "exact resources, and KMS use is conditioned on the calling service and on the bucket's "
     "and stream's encryption context."
 )
-NO_ALARM_TOPIC_REASON = (
-    "No alarm_topic was given to this delivery stream: the alarms exist for dashboards and "
-    "for the caller to wire to a notification channel (WarehouseStack always passes an "
-    "encrypted SNS topic)."
-)
 ALARM_EVALUATION_PERIODS = 3
 ALARM_DATAPOINTS = 2
 """The delivery alarms fire when ``ALARM_DATAPOINTS`` of the last ``ALARM_EVALUATION_PERIODS``
 periods breach."""
-ALARM_ACTION_RULES = (
-    "HIPAA.Security-CloudWatchAlarmAction",
-    "NIST.800.53.R5-CloudWatchAlarmAction",
-)
 
 
 def warehouse_staging_rule(expire_after_days: int = STAGING_EXPIRATION_DAYS) -> LifecycleRule:
@@ -125,7 +116,8 @@ class WarehouseDeliveryStream(Construct):
         backup_all: Also back up every source record to
             ``warehouse-backup/<schema>/<table>/``.
             Default: True.
-        alarm_topic: SNS topic for alarm actions. Default: none (alarms only).
+        alarm_topic: SNS topic for alarm actions. Default: the stack's
+            ``AlarmTopic.of(stack)`` (created on first need).
         freshness_alarm_seconds: ``DeliveryToRedshift.DataFreshness`` threshold. Default: 1,800.
         log_retention: Retention of the delivery log group. Default: one year.
         removal_policy: For the log group. Default: ``RETAIN``.
@@ -308,9 +300,6 @@ class WarehouseDeliveryStream(Construct):
         self.success_alarm, self.freshness_alarm = self._alarms(freshness_alarm_seconds)
         alarms = (self.success_alarm, self.freshness_alarm)
         notify(alarms, alarm_topic)
-        if alarm_topic is None:
-            for alarm in alarms:
-                acknowledge(alarm, ALARM_ACTION_RULES, NO_ALARM_TOPIC_REASON)
 
     @property
     def delivery_stream_name(self) -> str:

@@ -289,3 +289,11 @@ def test_a_checkov_skip_is_recorded_once_with_its_reason():
     skip_checkov(resource, "CKV_AWS_18", REASON)
     template = stack.resolve(resource.get_metadata("checkov"))
     assert template == {"skip": [{"id": "CKV_AWS_18", "comment": REASON}]}
+
+
+def test_an_optional_acknowledgement_may_match_nothing():
+    app, _, bucket = bucket_app()
+    acknowledge(bucket, ["AwsSolutions-S1", "AwsSolutions-S10"], REASON)
+    acknowledge(bucket, "AwsSolutions-KDS3", REASON, optional=True)
+    enable_compliance_checks(app, AWS)
+    app.synth()

@@ -128,7 +128,8 @@ def test_alarms_default_thresholds(built):
         assert alarm["Period"] == 300
         assert alarm["Threshold"] == 1
         assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 3
-        assert "AlarmActions" not in alarm
+        # No alarm_topic given: the stack's default AlarmTopic, created on first need.
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": _default_topic_id(built)}]
     stack, streams, _ = built
     dimension = age["Dimensions"][0]
     assert dimension["Name"] == "StreamName"
@@ -137,13 +138,21 @@ def test_alarms_default_thresholds(built):
     }
 
 
+def _default_topic_id(built):
+    stack = built[0]
+    default = stack.node.find_child("MlDataPlatformAlarmTopic").topic.node.default_child
+    return stack.get_logical_id(default)
+
+
 def test_alarm_thresholds_follow_retention_or_override(built):
     assert alarms_of(built, "fixed")["IteratorAge"]["Threshold"] == 84 * 3_600_000
     assert alarms_of(built, "sized")["IteratorAge"]["Threshold"] == 2 * 3_600_000
 
 
 def test_alarm_topic_receives_alarm_and_ok_actions(built):
-    (topic_id,) = resources_of_type(built[2], "AWS::SNS::Topic")
+    stack = built[0]
+    (topic_id,) = set(resources_of_type(built[2], "AWS::SNS::Topic")) - {_default_topic_id(built)}
+    assert topic_id == stack.get_logical_id(stack.node.find_child("Topic").node.default_child)
     alarms = alarms_of(built, "fixed")
     assert set(alarms) == {"IteratorAge", "WriteThrottled", "ReadThrottled"}
     for alarm in alarms.values():

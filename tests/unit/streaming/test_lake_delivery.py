@@ -228,7 +228,9 @@ def test_delivery_alarms(built):
     assert success["ComparisonOperator"] == "LessThanThreshold"
     assert success["Threshold"] == 1
     assert success["EvaluationPeriods"] == success["DatapointsToAlarm"] == 3
-    assert "AlarmActions" not in success
+    # No alarm_topic given: the stack's default AlarmTopic, created on first need.
+    default = built[0].node.find_child("MlDataPlatformAlarmTopic").topic.node.default_child
+    assert success["AlarmActions"] == [{"Ref": built[0].get_logical_id(default)}]
     assert _alarms(built, "partitioned")["DataFreshness"]["Threshold"] == 3600
 
 
@@ -237,7 +239,7 @@ def test_parquet_adds_a_conversion_alarm_and_alarm_topic_actions(built):
     assert set(alarms) == {"DataFreshness", "DeliverySuccess", "FormatConversion"}
     assert alarms["FormatConversion"]["MetricName"] == "FailedConversion.Records"
     assert alarms["DataFreshness"]["Threshold"] == 2700  # 3 × 900 s
-    topic_id = next(lid for lid, r in built[4].items() if r["Type"] == "AWS::SNS::Topic")
+    topic_id = built[0].get_logical_id(built[0].node.find_child("Topic").node.default_child)
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": topic_id}]
         assert alarm["OKActions"] == [{"Ref": topic_id}]

@@ -173,7 +173,10 @@ def test_logs_and_alarms(built):
     freshness = by_metric["DeliveryToRedshift.DataFreshness"]
     assert freshness["Threshold"] == 1800
     assert freshness["ComparisonOperator"] == "GreaterThanThreshold"
-    assert "AlarmActions" not in freshness  # no topic given
+    # No alarm_topic given: the stack's default AlarmTopic, created on first need.
+    (topic_id,) = resources_of_type(template, "AWS::SNS::Topic")
+    assert freshness["AlarmActions"] == freshness["OKActions"] == [{"Ref": topic_id}]
+    assert success["AlarmActions"] == [{"Ref": topic_id}]
 
 
 def test_table_setup_calls_data_api_with_scoped_policy(built):
