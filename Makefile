@@ -17,6 +17,7 @@ FLINK_JAR := build/flink/ml-data-platform-flink-connectors.jar
 CDK := node_modules/.bin/cdk
 ENV ?= dev
 CDK_ARGS ?=
+CDK_OUT ?= cdk.out
 # make deploy refuses to delete, orphan or replace a data-bearing resource unless ALLOW_DATA_LOSS=1.
 ALLOW_DATA_LOSS ?=
 # The environment's stage id, as build_platform names it (environment name capitalised: dev ->
@@ -69,9 +70,10 @@ flink-jar: $(FLINK_JAR) ## Build the Flink connector jar into build/flink (Maven
 
 .PHONY: synth
 synth: install flink-jar ## Synthesize the whole platform into cdk.out (all nag packs enforced; no AWS account needed)
-	rm -rf cdk.out
-	$(CDK) synth --quiet $(CDK_ARGS)
-	@echo "synthesized: $$(ls cdk.out/assembly-*/*.template.json cdk.out/*.template.json 2>/dev/null | wc -l) templates in cdk.out"
+	rm -rf $(CDK_OUT)
+	@# The CLI's hint "Supply a stack id (...) to display its template." is noise with --quiet.
+	set -o pipefail; $(CDK) synth --quiet -o $(CDK_OUT) $(CDK_ARGS) 2>&1 | { grep -v '^Supply a stack id' || true; }
+	@echo "synthesized: $$(ls $(CDK_OUT)/assembly-*/*.template.json $(CDK_OUT)/*.template.json 2>/dev/null | wc -l) templates in $(CDK_OUT)"
 
 .PHONY: lint
 lint: $(VENV)/.installed ## ruff lint and format check

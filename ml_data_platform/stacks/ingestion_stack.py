@@ -18,10 +18,6 @@ from ml_data_platform.planning.sizing import StreamMode
 from ml_data_platform.storage import RAW, DataLake
 from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
 
-_FIREHOSE_CIDR_MAPPING = "@aws-cdk--aws-kinesisfirehose.CidrBlocks"  # "/" is stored as "--"
-"""Region → Firehose CIDR mapping that every L2 ``DeliveryStream`` adds for ``.connections``."""
-
-
 class IngestionStack(cdk.Stack):
     """Streaming ingestion of one environment: per dataset, an ``IngestionStream`` and a
     ``LakeDeliveryStream`` into the raw zone of ``data_lake``, encrypted with the lake key.
@@ -129,10 +125,6 @@ class IngestionStack(cdk.Stack):
                 alarm_topic=self.alarm_topic,
                 removal_policy=removal_policy,
             )
-        # The mapping only serves DeliveryStream.connections (security-group ingress from
-        # Firehose, for VPC destinations); S3 delivery never reads it, and an unused mapping is
-        # cfn-lint W7001 in env-agnostic templates.
-        self.node.try_remove_child(_FIREHOSE_CIDR_MAPPING)
 
 
 def _construct_id(dataset_name: str) -> str:

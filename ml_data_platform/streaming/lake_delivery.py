@@ -53,6 +53,8 @@ from ml_data_platform.streaming.ingestion_stream import (
 )
 from ml_data_platform.streaming.names import validate_stream_name
 
+FIREHOSE_CIDR_MAPPING = "@aws-cdk--aws-kinesisfirehose.CidrBlocks"  # "/" is stored as "--"
+"""Region -> Firehose CIDR mapping that every L2 ``DeliveryStream`` adds to its stack."""
 _LOG_STREAM_ID = "S3Destination"
 """Construct id of the log stream the L2 destination adds to the log group."""
 DELIVERY_LOG_STREAM = "S3Delivery"
@@ -276,6 +278,10 @@ class LakeDeliveryStream(Construct):
             destination=destination,
             role=restricted_role,
         )
+        # The L2 adds a region -> Firehose CIDR mapping to the stack for ``.connections``
+        # (security-group ingress, for VPC destinations); S3 delivery never reads it, and an
+        # unreferenced mapping is cfn-lint W7001 in env-agnostic templates.
+        cdk.Stack.of(self).node.try_remove_child(FIREHOSE_CIDR_MAPPING)
         # The L2 adds the destination's log stream without a name: name it, so the runbook can.
         log_stream: logs.CfnLogStream = self.log_group.node.find_child(
             _LOG_STREAM_ID
