@@ -320,9 +320,14 @@ def _gate(root: Any) -> _Gate:
 
 
 def _gated_synth(app: Any, synth: Callable[..., Any]) -> Callable[..., Any]:
+    synthesized = False
+
     def gated_synth(*args: Any, **kwargs: Any) -> Any:
+        nonlocal synthesized
         report = Path(app.outdir) / VALIDATION_REPORT_FILE
-        report.unlink(missing_ok=True)
+        if not synthesized:  # a stale report must not pass; a repeated synth reuses the first
+            report.unlink(missing_ok=True)
+        synthesized = True
         try:
             assembly = synth(*args, **kwargs)
         except RuntimeError as error:

@@ -18,6 +18,7 @@ from ml_data_platform.planning.sizing import StreamMode
 from ml_data_platform.storage import RAW, DataLake
 from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
 
+
 class IngestionStack(cdk.Stack):
     """Streaming ingestion of one environment: per dataset, an ``IngestionStream`` and a
     ``LakeDeliveryStream`` into the raw zone of ``data_lake``, encrypted with the lake key.

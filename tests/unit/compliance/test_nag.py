@@ -297,3 +297,10 @@ def test_an_optional_acknowledgement_may_match_nothing():
     acknowledge(bucket, "AwsSolutions-KDS3", REASON, optional=True)
     enable_compliance_checks(app, AWS)
     app.synth()
+
+
+def test_a_second_synth_returns_the_same_checked_assembly():
+    app = make_app()
+    cdk.CfnOutput(cdk.Stack(app, "Stack"), "Out", value="nothing to find")
+    enable_compliance_checks(app)
+    assert app.synth().directory == app.synth().directory
