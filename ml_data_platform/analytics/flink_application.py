@@ -170,7 +170,8 @@ class FlinkApplication(Construct):
         log_retention: Default: one year. log_level: ``FlinkLogLevel``. Default: INFO.
         lag_alarm_threshold: Alarm when ``millisBehindLatest`` (max) reaches this.
             Default: 5 minutes.
-        alarm_topic: SNS topic for the alarms. Default: alarms without actions.
+        alarm_topic: SNS topic for the alarms. Default: the stack's ``AlarmTopic.of(stack)``
+            (created on first need).
         start_on_deploy: Start the application after each deployment (a custom resource
             calling StartApplication). Default: False (start it with the CLI or console).
         removal_policy: Of the log group and a created key. Default: ``RETAIN``.

@@ -17,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 import ml_data_platform as mldp
+from ml_data_platform.analytics import FlinkCode
 from tests.conftest import ROOT, TEST_ENV, make_app, synth_with_nag
 
 NAG_TESTS = ROOT / "tests" / "nag"
@@ -63,6 +64,12 @@ FACTORIES: dict[str, Callable[[cdk.Stack], object]] = {
     "DataLake": lambda s: mldp.DataLake(s, "Lake"),
     "DataLakeBucket": lambda s: mldp.DataLakeBucket(s, "Bucket"),
     "DataLakeKey": lambda s: mldp.DataLakeKey(s, "Key"),
+    "FlinkApplication": lambda s: mldp.FlinkApplication(
+        s,
+        "Features",
+        code=FlinkCode.from_bucket(mldp.DataLakeBucket(s, "Code").bucket, "jobs/features.zip"),
+        source=mldp.IngestionStream(s, "Events"),
+    ),
     "IngestionStream": lambda s: mldp.IngestionStream(s, "Stream"),
     "LakeAccessPoint": lambda s: mldp.LakeAccessPoint(
         s,
