@@ -127,6 +127,8 @@ COVERED_BY = {
     "PipelineStack": ("test_pipeline_nag.py", "PipelineStack("),
     "MlDataPlatform": ("test_platform_nag.py", "platform_synth"),
     "MlDataPlatformStage": ("test_platform_nag.py", "platform_synth"),
+    # cdk.json's dev and prod turn on the pipeline trigger, restores and notifications.
+    "ServicesStack": ("test_platform_nag.py", "platform_synth"),
 }
 
 
