@@ -20,6 +20,16 @@ CDK_ARGS ?=
 CDK_OUT ?= cdk.out
 # make deploy refuses to delete, orphan or replace a data-bearing resource unless ALLOW_DATA_LOSS=1.
 ALLOW_DATA_LOSS ?=
+# Trino (Athena's engine) for the data-path tests (tests/datapath): the server core and the Hive
+# connector plugin, pinned, fetched from Maven Central by mvn (cached in ~/.m2) and unpacked into
+# the git-ignored $(TRINO_DIR). Trino 476 needs Java >= 24: TRINO_JAVA_HOME (not JAVA_HOME, which
+# stays the default Java 17 for everything else) is passed to the tests that start it.
+TRINO_VERSION := 476
+TRINO_SERVER_SHA256 := 0f388f9967c177ae70a47c099082fc95387f0c3cb96d8000d1d41fc3a5223158
+TRINO_HIVE_SHA256 := 611bacdb07d9f3cf7b9d47f97ecc76fa2e7ff8bfe8a9728c3d06adc1bfb8662e
+TRINO_DIR := .trino
+TRINO_JAVA_HOME ?= /usr/lib/jvm/temurin-25-jdk-amd64
+export TRINO_JAVA_HOME
 # The environment's stage id, as build_platform names it (environment name capitalised: dev ->
 # Dev), and its stacks: they live inside the stage (Dev/Platform/Storage, ...), so deploy/diff/
 # destroy `--all` (top-level stacks only) select none of them and `Dev/*` (one level) neither.
@@ -50,6 +60,24 @@ $(FLINK_VENV)/.installed:
 $(FLINK_JAR): $(FLINK_POM)
 	mvn -q -B -f $(FLINK_POM) package
 	@test -s $@
+
+$(TRINO_DIR)/.installed-$(TRINO_VERSION):
+	@test -x $(TRINO_JAVA_HOME)/bin/java || { echo "Trino $(TRINO_VERSION) needs Java >= 24: set TRINO_JAVA_HOME (no $(TRINO_JAVA_HOME)/bin/java)" >&2; exit 1; }
+	rm -rf $(TRINO_DIR) && mkdir -p $(TRINO_DIR)/download $(TRINO_DIR)/plugin
+	mvn -q -B --strict-checksums dependency:copy -DoutputDirectory=$(TRINO_DIR)/download \
+	  -Dartifact=io.trino:trino-server-core:$(TRINO_VERSION):tar.gz
+	mvn -q -B --strict-checksums dependency:copy -DoutputDirectory=$(TRINO_DIR)/download \
+	  -Dartifact=io.trino:trino-hive:$(TRINO_VERSION):zip
+	cd $(TRINO_DIR)/download && printf '%s  %s\n' \
+	  $(TRINO_SERVER_SHA256) trino-server-core-$(TRINO_VERSION).tar.gz \
+	  $(TRINO_HIVE_SHA256) trino-hive-$(TRINO_VERSION).zip | sha256sum --check --quiet
+	tar -xzf $(TRINO_DIR)/download/trino-server-core-$(TRINO_VERSION).tar.gz -C $(TRINO_DIR)
+	$(PYTHON) -m zipfile -e $(TRINO_DIR)/download/trino-hive-$(TRINO_VERSION).zip $(TRINO_DIR)/plugin
+	rm -rf $(TRINO_DIR)/download
+	@touch $@
+
+.PHONY: trino
+trino: $(TRINO_DIR)/.installed-$(TRINO_VERSION) ## Fetch the pinned Trino server + Hive plugin for tests/datapath (~400 MB unpacked)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -90,7 +118,7 @@ typecheck: $(VENV)/.installed ## mypy --strict over the package (config in pypro
 	$(VENV)/bin/mypy
 
 .PHONY: unit
-unit: install flink-venv flink-jar ## Run the pytest suite only (the user-app suite is `make userapps`)
+unit: install flink-venv flink-jar trino ## Run the pytest suite only (the user-app suite is `make userapps`)
 	$(VENV)/bin/pytest -q
 
 .PHONY: userapps
@@ -158,5 +186,5 @@ clean: ## Remove build output (keeps .venv and node_modules)
 	find . -name __pycache__ -type d -prune -not -path './.venv*' -exec rm -rf {} +
 
 .PHONY: distclean
-distclean: clean ## Also remove .venv, .venv-checkov, .venv-flink and node_modules
-	rm -rf $(VENV) $(CHECKOV_VENV) $(FLINK_VENV) node_modules
+distclean: clean ## Also remove .venv, .venv-checkov, .venv-flink, node_modules and .trino
+	rm -rf $(VENV) $(CHECKOV_VENV) $(FLINK_VENV) node_modules $(TRINO_DIR)
