@@ -40,7 +40,22 @@ SHAPES = {
     "orders-hourly": {"granularity": "hour", "format": "json-gzip"},
     "orders-daily": {"granularity": "day", "format": "json-gzip"},
     "orders-parquet": {"granularity": "hour", "format": "parquet"},
+    "orders-by-country": {
+        "granularity": "day",
+        "format": "json-gzip",
+        "partition_keys": [{"name": "country", "query": ".country"}],
+    },
+    "orders-by-channel": {
+        "granularity": "hour",
+        "format": "parquet",
+        "partition_keys": [
+            {"name": "channel", "query": ".channel", "projection": "enum", "values": ["web", "app"]}
+        ],
+    },
 }
+COUNTRIES = ("de", "fr", "us")
+KEY_FILTERS = {"country": f"country IN {COUNTRIES}", "channel": "channel IN ('web', 'app')"}
+"""Every key's values: an injected key must be filtered (Athena cannot list its values)."""
 ENVIRONMENT = {
     "removal": "destroy",
     "stream": {"mode": "on-demand", "retention_hours": 24},
@@ -69,7 +84,8 @@ HOURS = " AND hour IN (0, 10, 11, 23)"
 
 
 def all_rounds(path: DatasetPath) -> str:
-    return DAYS + (HOURS if "hour" in path.partition_columns else "")
+    keys = [KEY_FILTERS[k] for k in path.partition_columns if k in KEY_FILTERS]
+    return " AND ".join([DAYS + (HOURS if "hour" in path.partition_columns else ""), *keys])
 
 
 def order(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -96,6 +112,8 @@ def order(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
         "attributes": attributes,
         "items": [{**item, "price": float(item["price"])} for item in items],
         "tags": [f"t{n}" for n in range(i % 4)],
+        "country": COUNTRIES[i % 3],
+        "channel": ["web", "app"][i % 2],
     }
     expected = {
         "order_id": f"o-{i}",
@@ -140,7 +158,14 @@ def delivered(
             pairs = [order(index * 100 + r * PER_ROUND + n) for n in range(PER_ROUND)]
             rounds.append((when, [sent for sent, _ in pairs]))
             partitions = time_partitions(partition_time, path.partition_columns)
-            expected += [{**row, **partitions} for _, row in pairs]
+            expected += [
+                {
+                    **row,
+                    **partitions,
+                    **{k: sent[k] for k in KEY_FILTERS if k in path.partition_columns},
+                }
+                for sent, row in pairs
+            ]
         path.deliver(lake_moto, path.produce(lake_moto, rounds, partition_key_field="order_id"))
         path.define(trino)
         result[dataset] = (path, expected)
@@ -167,7 +192,10 @@ def test_a_time_range_reads_only_its_partitions(
 ) -> None:
     path, expected = delivered[dataset]
     hourly = "hour" in path.partition_columns
-    where = "year = 2026 AND month = 3 AND day = 1" + (" AND hour = 11" if hourly else "")
+    where = " AND ".join(
+        ["year = 2026 AND month = 3 AND day = 1" + (" AND hour = 11" if hourly else "")]
+        + [KEY_FILTERS[k] for k in path.partition_columns if k in KEY_FILTERS]
+    )
     wanted = {e["order_id"] for e in expected if e["day"] == 1 and e.get("hour", 11) == 11}
 
     rows, stats = path.select(trino, where, ["order_id"])
@@ -184,9 +212,15 @@ def test_records_land_under_the_prefix_the_template_names(delivered: dict, datas
     (delivery,) = path.deliveries
     hourly = "hour" in path.partition_columns
     suffix = ".parquet" if path.delivery.conversion else ".gz"
+    keys = [k for k in path.partition_columns if k in KEY_FILTERS]
+    values = {"country": COUNTRIES, "channel": ("web", "app")}
+    combinations = [""]
+    for key in keys:  # dynamic keys come first, in their order
+        combinations = [f"{c}{key}={v}/" for c in combinations for v in values[key]]
     expected_dirs = {
-        f"{dataset}/year=2026/month=03/day=0{w.day}/" + (f"hour={w.hour:02d}/" if hourly else "")
+        f"{dataset}/{c}year=2026/month=03/day=0{w.day}/" + (f"hour={w.hour:02d}/" if hourly else "")
         for _, w in ROUNDS
+        for c in combinations
     }
     assert {k.rsplit("/", 1)[0] + "/" for k in delivery.objects} == expected_dirs
     assert all(k.endswith(suffix) for k in delivery.objects)
@@ -253,3 +287,46 @@ def test_json_objects_are_gzip_newline_delimited(delivered: dict, lake_moto: Mot
     body = lake_moto.client("s3").get_object(Bucket=path.delivery.bucket, Key=key)["Body"].read()
     lines = gzip.decompress(body).decode().splitlines()
     assert lines and all(json.loads(line)["order_id"] for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "where", "values"),
+    [
+        ("orders-by-country", "country = 'fr'", {"fr"}),
+        ("orders-by-channel", "channel = 'app'", {"app"}),
+    ],
+)
+def test_a_partition_key_reads_only_its_partitions(
+    delivered: dict, trino: TrinoServer, dataset: str, where: str, values: set[str]
+) -> None:
+    path, expected = delivered[dataset]
+    (key,) = [k for k in path.partition_columns if k in KEY_FILTERS]
+    time = DAYS + (HOURS if "hour" in path.partition_columns else "")
+    wanted = {e["order_id"] for e in expected if e[key] in values}
+
+    rows, stats = path.select(trino, f"{time} AND {where}", ["order_id"])
+
+    assert {row["order_id"] for row in rows} == wanted
+    assert {row[key] for row in rows} == values
+    assert 0 < len(wanted) < len(expected)
+    assert stats["processedRows"] == len(wanted)
+
+
+def test_a_record_without_its_partition_key_goes_to_the_error_prefix(
+    delivered: dict, lake_moto: MotoServer
+) -> None:
+    path, _ = delivered["orders-by-country"]
+    sent = order(700)[0]
+    del sent["country"]
+    arrived = path.produce(
+        lake_moto, [(datetime(2026, 4, 3, 7, 30), [sent])], partition_key_field="order_id"
+    )
+
+    delivery = path.deliver(lake_moto, arrived)
+
+    assert not delivery.objects
+    (key,) = delivery.errors["partitioning-failed"]
+    assert key.startswith("errors/orders-by-country/partitioning-failed/year=2026/month=04/day=03/")
+    body = lake_moto.client("s3").get_object(Bucket=path.delivery.bucket, Key=key)["Body"]
+    (line,) = [json.loads(x) for x in body.read().splitlines()]
+    assert json.loads(base64.b64decode(line["rawData"])) == sent
