@@ -150,3 +150,11 @@ def test_node_is_a_version_jsii_supports(jobs):
     ]
     assert len(versions) == len(jobs)  # every job sets Node up
     assert all(int(v.split(".")[0]) >= 22 for v in versions), versions
+
+
+def test_make_test_gets_the_java_trino_needs(jobs):
+    """tests/datapath start Trino 476, which needs Java >= 24 (TRINO_JAVA_HOME)."""
+    (java,) = uses(jobs["test"], "actions/setup-java")
+    assert int(str(java["with"]["java-version"])) >= 24
+    (step,) = [s for s in jobs["test"]["steps"] if s.get("run") == "make test"]
+    assert step["env"]["TRINO_JAVA_HOME"] == "${{ env.JAVA_HOME }}"
