@@ -57,6 +57,49 @@ class UserApp:
 
 APPS = [
     UserApp(
+        "readme_quick_start",
+        lambda: documented_app("README.md", "## Use a construct in your own CDK app"),
+        frozenset({"Analytics"}),
+        deliveries=1,
+        tables=0,
+    ),
+    UserApp(
+        "own_key_and_imported_bucket",
+        lambda: documented_app(
+            "docs/use-in-your-cdk-app.md", "## Your app owns the bucket, the stream and the key"
+        ),
+        frozenset({"TeamAnalytics"}),
+        deliveries=1,
+        tables=1,
+    ),
+    UserApp(
+        "three_datasets",
+        lambda: app_source("three_datasets"),
+        frozenset({"ThreeDatasets"}),
+        deliveries=3,
+        tables=3,
+    ),
+    UserApp(
+        "platform_in_own_stage_with_own_role",
+        lambda: documented_app(
+            "docs/use-in-your-cdk-app.md",
+            "### In your own Stage, next to your own stacks, with your own role",
+        ),
+        frozenset(
+            {"Staging-Team"}
+            | {f"recsys-staging-{layer}" for layer in ("storage", "catalog", "ingestion")}
+        ),
+        deliveries=1,
+        tables=1,
+    ),
+    UserApp(
+        "sagemaker_role_and_access_point",
+        lambda: app_source("sagemaker_access_point"),
+        frozenset({"MlTeams"}),
+        deliveries=0,
+        tables=0,
+    ),
+    UserApp(
         "custom_lifecycle",
         lambda: app_source("custom_lifecycle"),
         frozenset({"MlArtifacts"}),
