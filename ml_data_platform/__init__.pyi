@@ -62,8 +62,11 @@ from ml_data_platform.storage import (
     PartitionGranularity,
     PartitionKey,
     PartitionLayout,
+    ReplicaSite,
     StorageClass,
     Transition,
+    ZoneReplication,
+    replica_key_alias_arn,
 )
 from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
 from ml_data_platform.video import VideoIngestStream, VideoStorageTier
@@ -130,6 +133,7 @@ __all__ = [
     "RedshiftColumn",
     "RedshiftTable",
     "RedshiftType",
+    "ReplicaSite",
     "RestoreCompletedNotification",
     "ServicesStack",
     "StorageClass",
@@ -143,6 +147,7 @@ __all__ = [
     "WarehouseDeliveryStream",
     "WarehouseEndpoint",
     "WarehouseStack",
+    "ZoneReplication",
     "__version__",
     "acknowledge",
     "acknowledge_policy_wildcards",
@@ -150,6 +155,7 @@ __all__ = [
     "check_validation_report",
     "enable_compliance_checks",
     "require_flink_checkpointing",
+    "replica_key_alias_arn",
     "settings_from_context",
     "shards_for_throughput",
     "warehouse_staging_rule",

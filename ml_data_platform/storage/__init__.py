@@ -17,6 +17,11 @@ from ml_data_platform.storage.lifecycle import (
     StorageClass,
     Transition,
 )
+from ml_data_platform.storage.replication import (
+    ReplicaSite,
+    ZoneReplication,
+    replica_key_alias_arn,
+)
 from ml_data_platform.storage.zones import ANALYTICS, CURATED, DEFAULT_ZONES, RAW, DataLakeZone
 
 __all__ = [
@@ -38,6 +43,9 @@ __all__ = [
     "PartitionGranularity",
     "PartitionKey",
     "PartitionLayout",
+    "ReplicaSite",
     "StorageClass",
     "Transition",
+    "ZoneReplication",
+    "replica_key_alias_arn",
 ]

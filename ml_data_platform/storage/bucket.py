@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from ml_data_platform.compliance import acknowledge, skip_checkov
 from ml_data_platform.compliance.control_tower import (
@@ -203,8 +204,9 @@ class DataLakeBucket(Construct):
         if policy == cdk.RemovalPolicy.DESTROY:
             _skip_checkov_on_auto_delete_provider(self)
         self._deny_other_encryption()
-        acknowledge(self.bucket, S3_REPLICATION, REPLICATION_REASON)
         acknowledge_control_tower(self.bucket, S3_OBJECT_LOCK, OBJECT_LOCK_REASON)
+        # Decided at validation: a ZoneReplication added later removes the need.
+        self.bucket.node.add_validation(_AcknowledgeUnlessReplicated(self.bucket))
 
     @staticmethod
     def from_bucket_name(
@@ -289,6 +291,20 @@ class DataLakeBucket(Construct):
                 },
             )
         )
+
+
+@jsii.implements(IValidation)
+class _AcknowledgeUnlessReplicated:
+    """Acknowledge ``S3BucketReplicationEnabled`` on a bucket without a replication rule."""
+
+    def __init__(self, bucket: s3.Bucket) -> None:
+        self._bucket = bucket
+
+    def validate(self) -> list[str]:
+        cfn_bucket: s3.CfnBucket = self._bucket.node.default_child  # type: ignore[assignment]
+        if cfn_bucket.replication_configuration is None:
+            acknowledge(self._bucket, S3_REPLICATION, REPLICATION_REASON)
+        return []
 
 
 def _check_log_destination(bucket: s3.IBucket | None) -> None:
