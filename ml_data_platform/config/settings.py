@@ -13,6 +13,7 @@ required keys, wrong types and values outside the service limits (``core/limits.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,7 +47,12 @@ from ml_data_platform.core.limits import (
     KINESIS_MAX_SHARDS_PER_STREAM,
     KINESIS_MIN_RETENTION_HOURS,
 )
-from ml_data_platform.core.names import CONTEXT_KEY, validate_glue_name, validate_slug
+from ml_data_platform.core.names import (
+    CONTEXT_KEY,
+    validate_bucket_name,
+    validate_glue_name,
+    validate_slug,
+)
 from ml_data_platform.datasets import (
     Column,
     DataFormat,
@@ -129,6 +135,27 @@ class WarehouseSettings:
 
 
 @dataclass(frozen=True)
+class ReplicationSettings:
+    """A disaster-recovery replica of chosen zones in a second region (``ZoneReplication``).
+
+    Args:
+        region: The replica region (not the environment's).
+        zones: Names of the replicated zones, in zone order.
+    """
+
+    region: str
+    zones: tuple[str, ...]
+
+    def bucket_name(self, settings: EnvironmentSettings, zone: str) -> str:
+        """``<project>-<env>-<zone>-<account>-<replica region>``: unique across accounts."""
+        return f"{settings.prefix}-{zone}-{settings.account}-{self.region}"
+
+    def key_alias(self, settings: EnvironmentSettings) -> str:
+        """``alias/ml-data-platform/<project>-<env>/replica``."""
+        return f"alias/ml-data-platform/{settings.prefix}/replica"
+
+
+@dataclass(frozen=True)
 class EnvironmentSettings:
     """Everything one environment (``dev``, ``prod``, ...) needs; built from the context by
     ``settings_from_context`` (docs/configuration.md has every key).
@@ -149,6 +176,8 @@ class EnvironmentSettings:
         events: Pipeline triggers and restore notifications (``EventSettings``). Default: none.
         restore: Zones prepared for restores (``RestoreSettings``). Default: none.
         video: The video stream (``VideoSettings``). Default: off.
+        replication: A cross-region replica of chosen zones (``ReplicationSettings``).
+            Default: none (off).
     """
 
     name: str
@@ -165,6 +194,7 @@ class EnvironmentSettings:
     events: EventSettings = field(default_factory=EventSettings)
     restore: RestoreSettings = field(default_factory=RestoreSettings)
     video: VideoSettings = field(default_factory=VideoSettings)
+    replication: ReplicationSettings | None = None
 
     @property
     def env(self) -> cdk.Environment | None:
@@ -314,11 +344,12 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
     _check_parquet_buffer(delivery_reader, delivery.buffer_size_mib, datasets)
     _check_partitioning_buffer(delivery_reader, delivery, datasets)
     region = _region(reader)
+    account = _account(reader)
     settings = EnvironmentSettings(
         name=name,
         project=project,
         datasets=datasets,
-        account=_account(reader),
+        account=account,
         region=region,
         removal=reader.convert("removal", Removal, Removal.RETAIN, "'retain' or 'destroy'"),
         stream=_stream(reader.child("stream")),
@@ -330,8 +361,54 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
         restore=read_restore(reader.child("restore")),
         video=read_video(reader.child("video")),
     )
+    if reader.has("replication"):
+        replication = _replication(reader.child("replication"), reader, settings)
+        settings = dataclasses.replace(settings, replication=replication)
+    else:
+        reader.child("replication")  # absent or null: off
     reader.done()
     return settings
+
+
+def _replication(
+    reader: Reader, environment: Reader, settings: EnvironmentSettings
+) -> ReplicationSettings:
+    """Validate ``replication``: a known region other than the environment's, known zones
+    (at least one, no repeats), and a concrete account and region (the replica's bucket
+    names and key alias ARN are built from them)."""
+    replica_region = _region(reader, required=True)
+    zones = reader.required("zones", list)
+    reader.done()
+    for missing in ("account", "region"):
+        if getattr(settings, missing) is None:
+            raise ConfigError(
+                f"{environment.at(missing)}: required when replication is set (the replica's "
+                "bucket names and key ARN are built from the account and the home region)"
+            )
+    if replica_region == settings.region:
+        raise ConfigError(
+            f"{reader.at('region')}: {replica_region!r} is the environment's own region; "
+            "a disaster-recovery replica needs a second region"
+        )
+    known = [RAW, CURATED, ANALYTICS]
+    if not zones:
+        raise ConfigError(f"{reader.at('zones')}: name at least one zone of {known}")
+    for index, zone in enumerate(zones):
+        if zone not in known or zones.index(zone) != index:
+            problem = "is repeated" if zone in known else f"is not a zone ({known})"
+            raise ConfigError(f"{reader.at('zones')}[{index}]: {zone!r} {problem}")
+    replication = ReplicationSettings(
+        region=replica_region, zones=tuple(z for z in known if z in zones)
+    )
+    for zone in replication.zones:
+        name = replication.bucket_name(settings, zone)
+        prop = f"replica bucket name of zone {zone!r}"
+        reported_at(
+            reader.at("zones"),
+            lambda name=name, prop=prop: validate_bucket_name(name, prop),
+            context=" (shorten the project or environment name)",
+        )
+    return replication
 
 
 def _alarm_email(reader: Reader) -> str | None:

@@ -4,6 +4,7 @@ from ml_data_platform.stacks.catalog_stack import CatalogStack
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
 from ml_data_platform.stacks.pipeline_stack import PipelineStack
 from ml_data_platform.stacks.platform import MlDataPlatform, PlatformOptions
+from ml_data_platform.stacks.replica_stack import ReplicaStack
 from ml_data_platform.stacks.services_stack import ServicesStack
 from ml_data_platform.stacks.stage import MlDataPlatformStage, build_platform
 from ml_data_platform.stacks.storage_stack import StorageStack
@@ -16,6 +17,7 @@ __all__ = [
     "MlDataPlatformStage",
     "PipelineStack",
     "PlatformOptions",
+    "ReplicaStack",
     "ServicesStack",
     "StorageStack",
     "WarehouseStack",

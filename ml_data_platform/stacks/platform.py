@@ -19,10 +19,12 @@ from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
 from ml_data_platform.datasets import DataFormat
 from ml_data_platform.stacks.catalog_stack import CatalogStack
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
+from ml_data_platform.stacks.replica_stack import ReplicaStack
 from ml_data_platform.stacks.services_stack import ServicesStack
 from ml_data_platform.stacks.storage_stack import StorageStack
 from ml_data_platform.stacks.warehouse_stack import WarehouseStack
 from ml_data_platform.storage import DEFAULT_ZONES, RAW, DataLakeZone
+from ml_data_platform.storage.replication import ZoneReplication, replica_key_alias_arn
 from ml_data_platform.warehouse import warehouse_staging_rule
 from ml_data_platform.warehouse.from_dataset import redshift_table_for
 
@@ -67,6 +69,8 @@ class MlDataPlatform(Construct):
         storage, catalog, ingestion: The stacks. ``warehouse``: the stack or ``None``.
         services: The ``ServicesStack`` (pipeline triggers, restore notifications, video) or
             ``None`` when the environment turns none of them on.
+        replica: The ``ReplicaStack`` (in the replica region) or ``None`` (no
+            ``replication`` configured).
         ml_consumer: The ``MlConsumer`` (its ``role`` reads curated/analytics and queries).
     """
 
@@ -109,6 +113,7 @@ class MlDataPlatform(Construct):
             **stack_kwargs("storage"),
         )
         lake = self.storage.data_lake
+        self.replica = _replica(self, settings, policy, stack_kwargs("replica"))
         self.catalog = CatalogStack(
             self,
             "Catalog",
@@ -245,6 +250,43 @@ def _import_role(stack: cdk.Stack, arn_or_name: str, prop: str) -> iam.IRole:
             "nor a role name (1-64 letters, digits and +=,.@_-)"
         )
     return iam.Role.from_role_name(stack, IMPORTED_ML_ROLE_ID, arn_or_name)
+
+
+def _replica(
+    platform: MlDataPlatform, settings: EnvironmentSettings, policy: cdk.RemovalPolicy, kwargs: dict
+) -> ReplicaStack | None:
+    """With ``settings.replication``: the replica stack in the replica region, and one
+    ``ZoneReplication`` per chosen zone in the storage stack (deployed after the replica)."""
+    replication = settings.replication
+    if replication is None:
+        return None
+    names = {zone: replication.bucket_name(settings, zone) for zone in replication.zones}
+    alias = replication.key_alias(settings)
+    replica = ReplicaStack(
+        platform,
+        "Replica",
+        bucket_names=names,
+        key_alias=alias,
+        removal_policy=policy,
+        description=f"ml-data-platform {settings.name}: disaster-recovery replica of {list(names)}",
+        **{**kwargs, "env": cdk.Environment(account=settings.account, region=replication.region)},
+    )
+    storage = platform.storage
+    storage.add_stack_dependency(replica)
+    key_arn = replica_key_alias_arn(
+        alias=alias, region=replication.region, account=str(settings.account)
+    )
+    for zone, name in names.items():
+        ZoneReplication(
+            storage,
+            f"{storage.data_lake.zones[zone].node.id}Replication",
+            source=storage.data_lake.zones[zone],
+            destination_bucket_name=name,
+            destination_region=replication.region,
+            destination_key_arn=key_arn,
+            alarm_topic=storage.alarm_topic.topic,
+        )
+    return replica
 
 
 def _zones(settings: EnvironmentSettings) -> tuple[DataLakeZone, ...]:

@@ -1,0 +1,200 @@
+"""``replication`` in cdk.json: validated at its key path; when on, a replica stack in the
+replica region and one ZoneReplication per chosen zone in the storage stack, nag-clean with
+the replication acknowledgement dropped exactly on the replicated zones."""
+
+import copy
+
+import pytest
+from aws_cdk.assertions import Template
+
+from ml_data_platform.config import ConfigError, settings_from_context
+from ml_data_platform.stacks import build_platform
+from tests.conftest import acknowledged_rules, make_app, synth_with_nag
+
+ACCOUNT = "111111111111"
+REPLICATION = {"region": "us-west-2", "zones": ["curated", "raw"]}
+CONTEXT = {
+    "ml-data-platform": {
+        "project": "acme",
+        "environments": {
+            "prod": {
+                "account": ACCOUNT,
+                "region": "us-east-1",
+                "datasets": [{"name": "events", "columns": [{"name": "id", "type": "string"}]}],
+                "replication": REPLICATION,
+            }
+        },
+    }
+}
+
+
+def with_replication(replication, **environment):
+    context = copy.deepcopy(CONTEXT)
+    prod = context["ml-data-platform"]["environments"]["prod"]
+    prod.update(environment)
+    prod["replication"] = replication
+    for key, value in environment.items():
+        if value is None:
+            del prod[key]
+    return context
+
+
+def test_replication_settings_are_read_in_zone_order():
+    settings = settings_from_context(CONTEXT, "prod")
+    assert settings.replication.region == "us-west-2"
+    assert settings.replication.zones == ("raw", "curated")
+    assert settings.replication.bucket_name(settings, "raw") == (
+        f"acme-prod-raw-{ACCOUNT}-us-west-2"
+    )
+    assert settings.replication.key_alias(settings) == "alias/ml-data-platform/acme-prod/replica"
+
+
+def test_replication_is_off_by_default():
+    assert settings_from_context(with_replication(None), "prod").replication is None
+
+
+@pytest.mark.parametrize(
+    ("replication", "environment", "message"),
+    [
+        (
+            {"region": "us-east-1", "zones": ["raw"]},
+            {},
+            "environments.prod.replication.region: 'us-east-1' is the environment's own region",
+        ),
+        (
+            {"region": "us-westt-2", "zones": ["raw"]},
+            {},
+            "environments.prod.replication.region: 'us-westt-2' is not an AWS region",
+        ),
+        ({"zones": ["raw"]}, {}, "environments.prod.replication.region: missing required key"),
+        (
+            {"region": "us-west-2", "zones": ["raw", "gold"]},
+            {},
+            "environments.prod.replication.zones[1]: 'gold' is not a zone",
+        ),
+        (
+            {"region": "us-west-2", "zones": ["raw", "raw"]},
+            {},
+            "environments.prod.replication.zones[1]: 'raw' is repeated",
+        ),
+        (
+            {"region": "us-west-2", "zones": []},
+            {},
+            "environments.prod.replication.zones: name at least one zone",
+        ),
+        (
+            {"region": "us-west-2", "zones": "raw"},
+            {},
+            "environments.prod.replication.zones: must be",
+        ),
+        (
+            {"region": "us-west-2", "zones": ["raw"], "zone": ["curated"]},
+            {},
+            "environments.prod.replication",
+        ),
+        (
+            {"region": "us-west-2", "zones": ["raw"]},
+            {"account": None},
+            "environments.prod.account: required when replication is set",
+        ),
+        (
+            {"region": "us-west-2", "zones": ["raw"]},
+            {"region": None},
+            "environments.prod.region: required when replication is set",
+        ),
+    ],
+)
+def test_bad_replication_names_the_key_path(replication, environment, message):
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(with_replication(replication, **environment), "prod")
+    assert message in str(error.value)
+
+
+def test_too_long_replica_bucket_name_is_refused_at_the_zones_key():
+    context = with_replication({"region": "ap-southeast-2", "zones": ["analytics"]})
+    context["ml-data-platform"]["project"] = "a-very-long-project-name"
+    with pytest.raises(ConfigError) as error:
+        settings_from_context(context, "prod")
+    message = str(error.value)
+    assert message.startswith("ml-data-platform.environments.prod.replication.zones: ")
+    assert "replica bucket name of zone 'analytics'" in message
+    assert "shorten the project or environment name" in message
+
+
+@pytest.fixture(scope="module")
+def platform():
+    app = make_app()
+    (stage,) = build_platform(app, CONTEXT)
+    report = synth_with_nag(app)
+    return stage, report
+
+
+def _platform(stage):
+    from ml_data_platform.stacks import MlDataPlatform
+
+    return next(c for c in stage.node.find_all() if isinstance(c, MlDataPlatform))
+
+
+def test_replica_stack_in_the_replica_region_before_storage(platform):
+    stage, _ = platform
+    mldp = _platform(stage)
+    replica = mldp.replica
+    assert replica.region == "us-west-2" and replica.account == ACCOUNT
+    assert replica.stack_name == "acme-prod-replica"
+    assert replica in mldp.storage.dependencies
+    template = Template.from_stack(replica)
+    names = {
+        b["Properties"].get("BucketName")
+        for b in template.find_resources("AWS::S3::Bucket").values()
+    }
+    assert names == {
+        f"acme-prod-raw-{ACCOUNT}-us-west-2",
+        f"acme-prod-curated-{ACCOUNT}-us-west-2",
+        None,  # the replica's access-log bucket
+    }
+    # Pinned: renaming must not replace the replicas or their key.
+    assert set(template.find_resources("AWS::S3::Bucket")) == {
+        "ReplicaRawReplicaBucket5DEF53B8",
+        "ReplicaCuratedReplicaBucket7CC76880",
+        "ReplicaAccessLogsBucket1A0ED3FA",
+    }
+    assert set(template.find_resources("AWS::KMS::Key")) == {"ReplicaKey4C759930"}
+    for resource in [
+        *template.find_resources("AWS::S3::Bucket").values(),
+        *template.find_resources("AWS::KMS::Key").values(),
+    ]:
+        assert resource["DeletionPolicy"] == "Retain"
+
+
+def test_storage_replicates_exactly_the_chosen_zones(platform):
+    stage, _ = platform
+    storage = Template.from_stack(_platform(stage).storage)
+    replicated = {
+        logical_id: b["Properties"]["ReplicationConfiguration"]["Rules"][0]["Destination"]
+        for logical_id, b in storage.find_resources("AWS::S3::Bucket").items()
+        if "ReplicationConfiguration" in b["Properties"]
+    }
+    assert {k: v["Bucket"] for k, v in replicated.items()} == {
+        "DataLakeRawZoneBucketC98FCD5D": f"arn:aws:s3:::acme-prod-raw-{ACCOUNT}-us-west-2",
+        "DataLakeCuratedZoneBucket4033E605": f"arn:aws:s3:::acme-prod-curated-{ACCOUNT}-us-west-2",
+    }
+    for destination in replicated.values():
+        assert destination["EncryptionConfiguration"] == {
+            "ReplicaKmsKeyID": f"arn:aws:kms:us-west-2:{ACCOUNT}:alias/ml-data-platform/acme-prod/replica"
+        }
+    alarms = storage.find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) == 4  # latency + failures per replicated zone
+    assert all(a["Properties"]["AlarmActions"] for a in alarms.values())
+
+
+def test_nag_acknowledges_replication_only_on_unreplicated_buckets(platform):
+    _, report = platform
+    at = {where for rule, where in acknowledged_rules(report) if "S3BucketReplication" in rule}
+    storage = "Prod/Platform/Storage/DataLake"
+    assert f"{storage}/RawZone/Bucket" not in at
+    assert f"{storage}/CuratedZone/Bucket" not in at
+    assert f"{storage}/AnalyticsZone/Bucket" in at
+    assert {
+        "Prod/Platform/Replica/Replica/RawReplica/Bucket",
+        "Prod/Platform/Replica/Replica/CuratedReplica/Bucket",
+    } <= at
