@@ -79,7 +79,7 @@ class ReplicaSite(Construct):
 
     Put it in a stack of the replica region (same account as the source). Every bucket is a
     ``DataLakeBucket`` (SSE-KMS with the replica key, versioned as replication requires, TLS
-    only, no public access) logging to one ``AccessLogsBucket``. A replica is not replicated
+    only, no public access, object events to EventBridge) logging to one ``AccessLogsBucket``. A replica is not replicated
     again, so each keeps the ``S3BucketReplicationEnabled`` acknowledgement.
 
     Args:
@@ -129,7 +129,6 @@ class ReplicaSite(Construct):
                 access_logs_bucket=self.access_logs.bucket,
                 access_logs_prefix=f"{zone}/",
                 bucket_name=name,
-                event_bridge_enabled=False,
                 removal_policy=policy,
             )
             for zone, name in bucket_names.items()

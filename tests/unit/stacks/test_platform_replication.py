@@ -7,6 +7,10 @@ import copy
 import pytest
 from aws_cdk.assertions import Template
 
+from ml_data_platform.compliance.control_tower import (
+    CONTROL_TOWER_PLUGIN,
+    enable_control_tower_checks,
+)
 from ml_data_platform.config import ConfigError, settings_from_context
 from ml_data_platform.stacks import build_platform
 from tests.conftest import acknowledged_rules, make_app, synth_with_nag
@@ -125,6 +129,7 @@ def test_too_long_replica_bucket_name_is_refused_at_the_zones_key():
 def platform():
     app = make_app()
     (stage,) = build_platform(app, CONTEXT)
+    enable_control_tower_checks(app)  # the fifth gate too: the synth fails on any finding
     report = synth_with_nag(app)
     return stage, report
 
@@ -198,3 +203,12 @@ def test_nag_acknowledges_replication_only_on_unreplicated_buckets(platform):
         "Prod/Platform/Replica/Replica/RawReplica/Bucket",
         "Prod/Platform/Replica/Replica/CuratedReplica/Bucket",
     } <= at
+
+
+def test_control_tower_gate_ran_over_the_replica(platform):
+    _, report = platform
+    (plugin,) = [p for p in report["pluginReports"] if p["pluginName"] == CONTROL_TOWER_PLUGIN]
+    assert plugin["violations"] == []
+    exempted = {f["acknowledgedAt"] for f in plugin["suppressedViolations"]}
+    # The replica buckets are DataLakeBuckets: the same Object Lock exemption, nothing new.
+    assert "Prod/Platform/Replica/Replica/RawReplica/Bucket" in exempted
