@@ -213,7 +213,16 @@ class ZoneReplication(Construct):
             statements=self._statements(source, stack, destination_region, replica_key),
             roles=[self.role],
         )
-        acknowledge_policy_wildcards(self.policy, IAM5_REASON)
+        # Exactly the two buckets' object ARNs and the replica key pattern; nothing else.
+        acknowledge_policy_wildcards(
+            self.policy,
+            IAM5_REASON,
+            resources=[
+                source.bucket.arn_for_objects("*"),
+                f"{self.destination_bucket_arn}/*",
+                replica_key[0],
+            ],
+        )
         minutes = s3.CfnBucket.ReplicationTimeValueProperty(minutes=REPLICATION_TIME_MINUTES)
         cfn_bucket.replication_configuration = s3.CfnBucket.ReplicationConfigurationProperty(
             role=self.role.role_arn,

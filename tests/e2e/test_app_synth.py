@@ -101,5 +101,5 @@ def test_a_config_error_is_one_line_with_the_key_path_and_a_failure(tmp_path):
     assert lines == [
         "cdk.json: ml-data-platform.environments.dev: unknown keys ['strem'] (did you mean "
         "'strem' -> 'stream'?); allowed: ['account', 'alarm_email', 'datasets', 'delivery', 'events', "
-        "'lifecycle', 'region', 'removal', 'restore', 'stream', 'video', 'warehouse']"
+        "'lifecycle', 'region', 'removal', 'replication', 'restore', 'stream', 'video', 'warehouse']"
     ]
