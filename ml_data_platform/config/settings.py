@@ -398,17 +398,19 @@ def _replication(
             problem = "is repeated" if zone in known else f"is not a zone ({known})"
             raise ConfigError(f"{reader.at('zones')}[{index}]: {zone!r} {problem}")
     replication = ReplicationSettings(
-        region=replica_region, zones=tuple(z for z in known if z in zones)
+        region=str(replica_region), zones=tuple(z for z in known if z in zones)
     )
     for zone in replication.zones:
-        name = replication.bucket_name(settings, zone)
-        prop = f"replica bucket name of zone {zone!r}"
-        reported_at(
-            reader.at("zones"),
-            lambda name=name, prop=prop: validate_bucket_name(name, prop),
-            context=" (shorten the project or environment name)",
-        )
+        _check_replica_name(reader, replication.bucket_name(settings, zone), zone)
     return replication
+
+
+def _check_replica_name(reader: Reader, name: str, zone: str) -> None:
+    reported_at(
+        reader.at("zones"),
+        lambda: validate_bucket_name(name, f"replica bucket name of zone {zone!r}"),
+        context=" (shorten the project or environment name)",
+    )
 
 
 def _alarm_email(reader: Reader) -> str | None:

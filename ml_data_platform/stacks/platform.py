@@ -253,7 +253,10 @@ def _import_role(stack: cdk.Stack, arn_or_name: str, prop: str) -> iam.IRole:
 
 
 def _replica(
-    platform: MlDataPlatform, settings: EnvironmentSettings, policy: cdk.RemovalPolicy, kwargs: dict
+    platform: MlDataPlatform,
+    settings: EnvironmentSettings,
+    policy: cdk.RemovalPolicy,
+    kwargs: dict[str, Any],
 ) -> ReplicaStack | None:
     """With ``settings.replication``: the replica stack in the replica region, and one
     ``ZoneReplication`` per chosen zone in the storage stack (deployed after the replica)."""
