@@ -63,9 +63,11 @@ from ml_data_platform.storage import (
     PartitionGranularity,
     PartitionKey,
     PartitionLayout,
-    ReplicaSite,
     StorageClass,
     Transition,
+)
+from ml_data_platform.storage.replication import (
+    ReplicaSite,
     ZoneReplication,
     replica_key_alias_arn,
 )

@@ -17,11 +17,6 @@ from ml_data_platform.storage.lifecycle import (
     StorageClass,
     Transition,
 )
-from ml_data_platform.storage.replication import (
-    ReplicaSite,
-    ZoneReplication,
-    replica_key_alias_arn,
-)
 from ml_data_platform.storage.zones import ANALYTICS, CURATED, DEFAULT_ZONES, RAW, DataLakeZone
 
 __all__ = [
@@ -43,9 +38,6 @@ __all__ = [
     "PartitionGranularity",
     "PartitionKey",
     "PartitionLayout",
-    "ReplicaSite",
     "StorageClass",
     "Transition",
-    "ZoneReplication",
-    "replica_key_alias_arn",
 ]

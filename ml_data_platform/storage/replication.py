@@ -155,7 +155,8 @@ class ZoneReplication(Construct):
             (``replica_key_alias_arn(...)`` builds the latter).
         replicate_delete_markers: Replicate delete markers too. Default: False (a delete in the
             home region leaves the replica readable).
-        alarm_topic: Topic notified by the alarms (alarm and OK). Default: none.
+        alarm_topic: Topic notified by the alarms (alarm and OK). Default: the stack's
+            default ``AlarmTopic`` (``notify``).
         rule_id: The replication rule's ID (also a metric dimension). Default:
             ``DisasterRecoveryReplica``.
 

@@ -64,6 +64,17 @@ FACTORIES: dict[str, Callable[[cdk.Stack], object]] = {
     "DataLake": lambda s: mldp.DataLake(s, "Lake"),
     "DataLakeBucket": lambda s: mldp.DataLakeBucket(s, "Bucket"),
     "DataLakeKey": lambda s: mldp.DataLakeKey(s, "Key"),
+    "ReplicaSite": lambda s: mldp.ReplicaSite(
+        s, "Replica", bucket_names={"raw": "acme-raw-replica"}, key_alias="acme/replica"
+    ),
+    "ZoneReplication": lambda s: mldp.ZoneReplication(
+        s,
+        "Replication",
+        source=mldp.DataLakeBucket(s, "Bucket"),
+        destination_bucket_name="acme-raw-replica",
+        destination_region="us-west-2",
+        destination_key_arn="arn:aws:kms:us-west-2:111111111111:alias/acme/replica",
+    ),
     "FlinkApplication": lambda s: mldp.FlinkApplication(
         s,
         "Features",
@@ -129,6 +140,7 @@ COVERED_BY = {
     "MlDataPlatformStage": ("test_platform_nag.py", "platform_synth"),
     # cdk.json's dev and prod turn on the pipeline trigger, restores and notifications.
     "ServicesStack": ("test_platform_nag.py", "platform_synth"),
+    "ReplicaStack": ("test_replication_nag.py", "build_platform(app, CONTEXT)"),
 }
 
 

@@ -190,9 +190,10 @@ def test_key_arn_is_used_as_the_resource_without_alias_condition():
     rule = bucket["Properties"]["ReplicationConfiguration"]["Rules"][0]
     assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
     assert rule["Destination"]["EncryptionConfiguration"] == {"ReplicaKmsKeyID": key_arn}
-    # No topic: alarms without actions.
+    # No topic: the alarms notify the stack's default AlarmTopic.
     for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
-        assert "AlarmActions" not in alarm["Properties"]
+        (action,) = alarm["Properties"]["AlarmActions"]
+        assert action["Ref"].startswith("MlDataPlatformAlarmTopic")
 
 
 def test_alarms_on_latency_and_failures_notify_the_topic(synth):
