@@ -102,7 +102,9 @@ class Stack:
 
     @property
     def layer(self) -> str:
-        return self.name.rsplit("-", 1)[-1]
+        layer = self.name.removeprefix(self.name.split("-")[0] + "-")
+        # <project>-<env>-<layer>[-<slot>]: ingestion-14 is the ingestion layer.
+        return re.sub(r"-\d+$", "", layer.split("-", 1)[-1])
 
 
 def synthesize(env_names: list[str]) -> list[Stack]:

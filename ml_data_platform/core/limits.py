@@ -70,3 +70,9 @@ REDSHIFT_DATA_API_MAX_SQL_BYTES = 100_000
 # https://docs.aws.amazon.com/glue/latest/webapi/API_Column.html and API_TableInput.html
 GLUE_COLUMN_COMMENT_MAX_LENGTH = 255
 GLUE_DESCRIPTION_MAX_LENGTH = 2_048
+
+# CloudFormation, per stack: resources, template body uploaded through S3 (CDK always uploads),
+# outputs. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+CLOUDFORMATION_MAX_RESOURCES = 500
+CLOUDFORMATION_MAX_TEMPLATE_BYTES = 1_000_000
+CLOUDFORMATION_MAX_OUTPUTS = 200

@@ -1,4 +1,5 @@
-"""``IngestionStack``: one Kinesis stream and one Firehose delivery per dataset into the raw zone."""
+"""``IngestionStack``: one Kinesis stream and one Firehose delivery per dataset into the raw zone
+(and, given the catalog, each dataset's Glue table)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from ml_data_platform.catalog import DataCatalog, LakeTable
+from ml_data_platform.catalog.data_catalog import camel
 from ml_data_platform.core.inputs import Kind, optional_kind
 from ml_data_platform.core.limits import KINESIS_MIN_RETENTION_HOURS
 from ml_data_platform.datasets import DataFormat, Dataset, datasets_by_name
@@ -23,8 +26,12 @@ class IngestionStack(cdk.Stack):
     """Streaming ingestion of one environment: per dataset, an ``IngestionStream`` and a
     ``LakeDeliveryStream`` into the raw zone of ``data_lake``, encrypted with the lake key.
 
-    Construct ids come from the dataset name (``page-views`` -> ``PageViewsStream`` and
-    ``PageViewsDelivery``), so logical IDs stay stable when datasets are added or reordered.
+    Construct ids come from the dataset name (``page-views`` -> ``PageViewsStream``,
+    ``PageViewsDelivery`` and ``PageViewsTable``), so logical IDs stay stable when datasets are
+    added or reordered. ``MlDataPlatform`` spreads datasets over several of these stacks (see
+    ``stacks.placement``); with ``catalog`` given, each dataset's raw-zone ``LakeTable`` lives
+    here too, next to the delivery that writes its location (a Parquet delivery then references
+    its table inside the stack instead of through one catalog-stack output per table).
 
     Args:
         data_lake: The lake (from ``StorageStack``); its ``raw`` zone receives the data.
@@ -36,6 +43,9 @@ class IngestionStack(cdk.Stack):
         buffer_size_mib: Firehose buffer size. Default: see ``LakeDeliveryStream``.
         parquet_tables: ``{dataset name: glue.CfnTable}`` for datasets landing as Parquet
             (``LakeTable.table`` from the catalog). Default: none.
+        catalog: The ``DataCatalog``: create each dataset's ``LakeTable`` in its raw database
+            here (``.tables``), and use them as the Parquet schemas. Default: none (no tables;
+            Parquet datasets then need ``parquet_tables``).
         catalog_key: The key that encrypts the Glue Data Catalog, if it is encrypted
             (``DataCatalog.catalog_key``): Parquet conversion reads the table through Glue.
             Default: none.
@@ -48,6 +58,7 @@ class IngestionStack(cdk.Stack):
     Attributes:
         streams: ``{dataset name: IngestionStream}``.
         deliveries: ``{dataset name: LakeDeliveryStream}``.
+        tables: ``{dataset name: LakeTable}`` (empty without ``catalog``).
         alarm_topic: The SNS topic every alarm notifies.
     """
 
@@ -64,6 +75,7 @@ class IngestionStack(cdk.Stack):
         buffer_interval_seconds: int | None = None,
         buffer_size_mib: int | None = None,
         parquet_tables: Mapping[str, glue.CfnTable] | None = None,
+        catalog: DataCatalog | None = None,
         catalog_key: kms.IKey | None = None,
         alarm_topic: sns.ITopic | None = None,
         removal_policy: cdk.RemovalPolicy | None = None,
@@ -81,7 +93,26 @@ class IngestionStack(cdk.Stack):
         unknown = sorted(set(tables) - set(by_name))
         if unknown:
             raise ValueError(f"parquet_tables names unknown datasets {unknown}")
+        if catalog is not None and not isinstance(catalog, DataCatalog):
+            raise TypeError(f"catalog must be a DataCatalog, got {type(catalog).__name__}")
+        if catalog is not None and tables:
+            raise ValueError(
+                "give catalog or parquet_tables, not both: with catalog the stack creates the "
+                "tables and converts with them"
+            )
         raw = data_lake.zone(RAW)
+        self.tables: dict[str, LakeTable] = {}
+        if catalog is not None:
+            for name, dataset in by_name.items():
+                self.tables[name] = LakeTable(
+                    self,
+                    f"{camel(name)}Table",
+                    database=catalog.database(RAW),
+                    bucket=catalog.bucket(RAW),
+                    dataset=dataset,
+                )
+                if dataset.data_format is DataFormat.PARQUET:
+                    tables[name] = self.tables[name].table
         if alarm_topic is None:
             self.alarm_topic: sns.ITopic = sns.Topic(
                 self,
@@ -99,7 +130,7 @@ class IngestionStack(cdk.Stack):
             if dataset.data_format is DataFormat.PARQUET and name not in tables:
                 raise ValueError(
                     f"dataset '{name}' lands as Parquet: parquet_tables[{name!r}] must give its "
-                    "Glue table (LakeTable.table)"
+                    "Glue table (LakeTable.table), or pass catalog"
                 )
             stream = IngestionStream(
                 self,

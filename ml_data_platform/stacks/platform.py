@@ -11,20 +11,22 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
+from ml_data_platform.catalog import LakeTable
 from ml_data_platform.config import EnvironmentSettings, Removal
 from ml_data_platform.consumers import MlConsumer
 from ml_data_platform.core.inputs import Kind, require_kind
 from ml_data_platform.core.names import glue_name
 from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
-from ml_data_platform.datasets import DataFormat
 from ml_data_platform.stacks.catalog_stack import CatalogStack
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
 from ml_data_platform.stacks.replica_stack import ReplicaStack
 from ml_data_platform.stacks.services_stack import ServicesStack
+from ml_data_platform.stacks.placement import check_stack_budget, slot_assignment, slot_suffix
 from ml_data_platform.stacks.storage_stack import StorageStack
 from ml_data_platform.stacks.warehouse_stack import WarehouseStack
 from ml_data_platform.storage import DEFAULT_ZONES, RAW, DataLakeZone
 from ml_data_platform.storage.replication import ZoneReplication, replica_key_alias_arn
+from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
 from ml_data_platform.warehouse import warehouse_staging_rule
 from ml_data_platform.warehouse.from_dataset import redshift_table_for
 
@@ -58,15 +60,24 @@ class MlDataPlatform(Construct):
     """The data platform of one environment: storage, catalog, ingestion, warehouse stacks.
 
     Data flows one way: producers → Kinesis (``ingestion``) → Firehose → raw zone
-    (``storage``) → Glue tables with partition projection (``catalog``) → Athena/SageMaker;
-    the same streams feed Redshift (``warehouse``, when ``settings.warehouse.enabled``).
-    Stacks are named ``<project>-<env>-<layer>``; prod-like environments (``removal: retain``)
-    get termination protection; ``removal: destroy`` sets the allow-destroy context for the
-    stacks below (the config key is the named opt-in to losing data on deletion). Every alarm (ingestion and warehouse) notifies the storage
-    stack's ``AlarmTopic``, the one ``alarm_email`` subscribes to.
+    (``storage``) → Glue tables with partition projection → Athena/SageMaker; the same streams
+    feed Redshift (``warehouse``, when ``settings.warehouse.enabled``). Stacks are named
+    ``<project>-<env>-<layer>``; prod-like environments (``removal: retain``) get termination
+    protection; ``removal: destroy`` sets the allow-destroy context for the stacks below (the
+    config key is the named opt-in to losing data on deletion). Every alarm (ingestion and
+    warehouse) notifies the storage stack's ``AlarmTopic``, the one ``alarm_email`` subscribes to.
+
+    Datasets are spread over up to ``placement.DATASET_STACK_SLOTS`` ingestion stacks
+    (``Ingestion<NN>``, named ``<project>-<env>-ingestion-<NN>``): each dataset's stream,
+    delivery, alarms and raw-zone table live in the stack of its hash slot
+    (``placement.dataset_slot``), which depends on its name only, so no stack reaches
+    CloudFormation's limits and adding, removing or reordering datasets never moves another one.
 
     Attributes:
-        storage, catalog, ingestion: The stacks. ``warehouse``: the stack or ``None``.
+        storage, catalog: The stacks. ``warehouse``: the stack or ``None``.
+        ingestion_stacks: ``{slot: IngestionStack}`` for the occupied slots.
+        streams, deliveries, tables: ``{dataset name: IngestionStream | LakeDeliveryStream |
+            LakeTable}`` across the ingestion stacks.
         services: The ``ServicesStack`` (pipeline triggers, restore notifications, video) or
             ``None`` when the environment turns none of them on.
         replica: The ``ReplicaStack`` (in the replica region) or ``None`` (no
@@ -94,12 +105,13 @@ class MlDataPlatform(Construct):
             "termination_protection": settings.removal is Removal.RETAIN,
         }
 
-        def stack_kwargs(layer: str) -> dict[str, Any]:
+        def stack_kwargs(layer: str, **extra: Any) -> dict[str, Any]:
             synthesizer = options.synthesizer_factory() if options.synthesizer_factory else None
             return {
                 **common,
                 "stack_name": f"{settings.prefix}-{layer}",
                 "synthesizer": synthesizer,
+                **extra,
             }
 
         self.storage = StorageStack(
@@ -118,7 +130,6 @@ class MlDataPlatform(Construct):
             self,
             "Catalog",
             data_lake=lake,
-            datasets=settings.datasets,
             database_prefix=glue_name(f"{settings.project}_{settings.name}"),
             removal_policy=policy,
             description=f"ml-data-platform {settings.name}: Glue catalog, Athena, ML consumer",
@@ -132,34 +143,46 @@ class MlDataPlatform(Construct):
             workgroup=self.catalog.workgroup,
             role=ml_role_in(self.catalog, options.ml_role),
         )
-        self.ingestion = IngestionStack(
-            self,
-            "Ingestion",
-            data_lake=lake,
-            datasets=settings.datasets,
-            stream_mode=settings.stream.mode,
-            shard_count=settings.stream.shard_count,
-            retention_hours=settings.stream.retention_hours,
-            buffer_interval_seconds=settings.delivery.buffer_interval_seconds,
-            buffer_size_mib=settings.delivery.buffer_size_mib,
-            parquet_tables={
-                d.name: self.catalog.tables[d.name].table
-                for d in settings.datasets
-                if d.data_format is DataFormat.PARQUET
-            },
-            catalog_key=self.catalog.catalog.catalog_key,
-            alarm_topic=self.storage.alarm_topic.topic,
-            removal_policy=policy,
-            description=f"ml-data-platform {settings.name}: Kinesis → Firehose → raw zone",
-            **stack_kwargs("ingestion"),
-        )
+        self.ingestion_stacks: dict[int, IngestionStack] = {}
+        self.streams: dict[str, IngestionStream] = {}
+        self.deliveries: dict[str, LakeDeliveryStream] = {}
+        self.tables: dict[str, LakeTable] = {}
+        by_name = {d.name: d for d in settings.datasets}
+        for slot, names in slot_assignment(by_name).items():
+            suffix = slot_suffix(slot)
+            stack = IngestionStack(
+                self,
+                f"Ingestion{suffix}",
+                data_lake=lake,
+                datasets=[by_name[name] for name in names],
+                stream_mode=settings.stream.mode,
+                shard_count=settings.stream.shard_count,
+                retention_hours=settings.stream.retention_hours,
+                buffer_interval_seconds=settings.delivery.buffer_interval_seconds,
+                buffer_size_mib=settings.delivery.buffer_size_mib,
+                catalog=self.catalog.catalog,
+                catalog_key=self.catalog.catalog.catalog_key,
+                alarm_topic=self.storage.alarm_topic.topic,
+                removal_policy=policy,
+                description=(
+                    f"ml-data-platform {settings.name}: Kinesis → Firehose → raw zone, tables "
+                    f"(dataset slot {suffix})"
+                ),
+                # Compact JSON: a third smaller, for CloudFormation's template-size limit.
+                **stack_kwargs(f"ingestion-{suffix}", suppress_template_indentation=True),
+            )
+            check_stack_budget(stack)
+            self.ingestion_stacks[slot] = stack
+            self.streams.update(stack.streams)
+            self.deliveries.update(stack.deliveries)
+            self.tables.update(stack.tables)
         self.warehouse: WarehouseStack | None = None
         if settings.warehouse.enabled:
             dataset = next(
                 (d for d in settings.datasets if d.name == settings.warehouse.dataset),
                 settings.datasets[0],
             )
-            stream = self.ingestion.streams[dataset.name]
+            stream = self.streams[dataset.name]
             self.warehouse = WarehouseStack(
                 self,
                 "Warehouse",

@@ -66,7 +66,7 @@ def test_every_stack_is_created_and_every_read_back_agrees(report: DeployReport)
     assert deployed_stack_names(report) == [
         "mldp-dev-storage",
         "mldp-dev-catalog",
-        "mldp-dev-ingestion",
+        "mldp-dev-ingestion-14",  # clickstream's slot (stacks.placement)
         "mldp-dev-services",
     ]
     assert [s.status for s in report.stacks] == ["CREATE_COMPLETE"] * 4

@@ -56,7 +56,7 @@ def _stacks(stage):
     layers = (
         platform.storage,
         platform.catalog,
-        platform.ingestion,
+        *platform.ingestion_stacks.values(),
         platform.warehouse,
         platform.services,
     )
@@ -108,7 +108,7 @@ def test_prod_selection_includes_the_warehouse(assembly):
     assert cdk_ls(directory, make_command("deploy", "prod")[2]) == {
         "Prod/Platform/Storage",
         "Prod/Platform/Catalog",
-        "Prod/Platform/Ingestion",
+        "Prod/Platform/Ingestion14",  # clickstream's slot
         "Prod/Platform/Warehouse",
         "Prod/Platform/Services",
     }

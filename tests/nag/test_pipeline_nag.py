@@ -150,7 +150,7 @@ def test_stages_inside_the_pipeline_keep_the_platform_acknowledgements(built):
     scopes = (ROOT_PATH + "/", "Pipeline/Dev/Platform/", "Pipeline/Prod/Platform/")
     assert {p for p in paths if not p.startswith(scopes)} == set()
     assert any(p.startswith("Pipeline/Prod/Platform/Warehouse/") for p in paths)
-    assert any(p.startswith("Pipeline/Dev/Platform/Ingestion/") for p in paths)
+    assert any(p.startswith("Pipeline/Dev/Platform/Ingestion14/") for p in paths)
 
 
 def test_full_wildcards_say_why(built):

@@ -149,7 +149,7 @@ def expected(stage):
     found = {
         *storage_acknowledgements(f"{root}/Storage"),
         *catalog_acknowledgements(f"{root}/Catalog", r),
-        *ingestion_acknowledgements(f"{root}/Ingestion", r),
+        *ingestion_acknowledgements(f"{root}/Ingestion14", r),  # clickstream's slot
     }
     if stage == "Prod":  # warehouse.enabled
         found |= warehouse_acknowledgements(stage, r)

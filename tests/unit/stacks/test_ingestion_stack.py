@@ -7,6 +7,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
+from ml_data_platform.catalog import DataCatalog
 from ml_data_platform.datasets import Column, DataFormat, Dataset
 from ml_data_platform.planning.sizing import StreamMode
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
@@ -169,6 +170,40 @@ def test_an_encrypted_catalog_key_is_granted_to_parquet_deliveries_only():
     assert len(with_decrypt) == 1 and with_decrypt[0].startswith("FeaturesDelivery")
 
 
+def test_with_the_catalog_each_dataset_gets_its_table_here_and_parquet_converts_with_it():
+    app = make_app()
+    lake, _ = lake_stack(app)
+    catalog = DataCatalog(cdk.Stack(app, "Catalog"), "Catalog", lake=lake)
+    stack = IngestionStack(
+        app, "WithTables", data_lake=lake, datasets=[CLICKS, FEATURES], catalog=catalog
+    )
+    template = Template.from_stack(stack)
+    assert sorted(stack.tables) == ["clicks", "features"]
+    assert logical_ids(template, "AWS::Glue::Table") == {
+        "ClicksTable5FD4E0B7",
+        "FeaturesTableBB49801F",
+    }
+    features_table = stack.get_logical_id(stack.tables["features"].table)
+    (features,) = [
+        d
+        for lid, d in resources_of_type(template, "AWS::KinesisFirehose::DeliveryStream").items()
+        if lid.startswith("FeaturesDelivery")
+    ]
+    schema = features["Properties"]["ExtendedS3DestinationConfiguration"][
+        "DataFormatConversionConfiguration"
+    ]["SchemaConfiguration"]
+    assert schema["TableName"] == {"Ref": stack.resolve(features_table)}
+    with pytest.raises(ValueError, match="give catalog or parquet_tables, not both"):
+        IngestionStack(
+            app,
+            "Both",
+            data_lake=lake,
+            datasets=[FEATURES],
+            catalog=catalog,
+            parquet_tables={"features": stack.tables["features"].table},
+        )
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
@@ -191,6 +226,11 @@ def test_an_encrypted_catalog_key_is_granted_to_parquet_deliveries_only():
             r"retention_hours must be ≤",
         ),
         ({"datasets": [CLICKS], "alarm_topic": "arn"}, TypeError, r"alarm_topic must be an ITopic"),
+        (
+            {"datasets": [CLICKS], "catalog": "catalog"},
+            TypeError,
+            r"catalog must be a DataCatalog, got str",
+        ),
         (
             {"datasets": [CLICKS], "data_lake": "lake"},
             TypeError,

@@ -25,6 +25,8 @@ PINNED_STATEFUL_IDS = {
         "AWS::Kinesis::Stream": {"ClickstreamStream7A92171B"},
         # Firehose's delivery errors: data about lost records.
         "AWS::Logs::LogGroup": {"ClickstreamDeliveryLogGroup9A1820B2"},
+        # Next to the delivery that writes its location (stacks.placement).
+        "AWS::Glue::Table": {"ClickstreamTable5E02BB9A"},
     },
     "catalog": {
         "AWS::Glue::Database": {
@@ -32,7 +34,6 @@ PINNED_STATEFUL_IDS = {
             "CatalogCuratedDatabaseBB03A401",
             "CatalogAnalyticsDatabaseAC5F19F3",
         },
-        "AWS::Glue::Table": {"ClickstreamTable5E02BB9A"},
         "AWS::S3::Bucket": {"AthenaResultsAccessLogsBucketB9E5EEB3", "AthenaResultsBucket4D67EE49"},
     },
 }
@@ -69,10 +70,12 @@ def platform(platform_synth):
 
 def layers(stage):
     platform = stage.platform
+    # One dataset (clickstream): one ingestion stack, in its hash slot.
+    (ingestion,) = platform.ingestion_stacks.values()
     found = {
         "storage": platform.storage,
         "catalog": platform.catalog,
-        "ingestion": platform.ingestion,
+        "ingestion": ingestion,
     }
     if platform.warehouse is not None:
         found["warehouse"] = platform.warehouse
