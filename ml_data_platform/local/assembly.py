@@ -171,6 +171,24 @@ def empty_refs(stack: StackArtifact) -> list[str]:
     return warnings
 
 
+def unemulated_outputs(stack: StackArtifact) -> dict[str, str]:
+    """``{output name: warning}`` for the outputs whose value refers to a resource moto does not
+    emulate: moto publishes no value for them (CloudFormation would), so a stack reading one
+    through ``Fn::GetStackOutput`` gets an empty value locally, as an in-stack ``Ref`` would
+    (see ``empty_refs``)."""
+    resources: dict[str, Any] = stack.template.get("Resources", {})
+    accepted = {lid for lid, r in resources.items() if r["Type"] in ACCEPTED_NOT_EMULATED}
+    found = {}
+    for name, output in stack.template.get("Outputs", {}).items():
+        for target in sorted((_refs(output) | _get_att_targets(output)) & accepted):
+            found[name] = (
+                f"{stack.display_name}: output {name} refers to {target} "
+                f"({resources[target]['Type']}, not emulated): moto publishes no value, its "
+                "readers get an empty value locally"
+            )
+    return found
+
+
 def check_assembly(stacks: Sequence[StackArtifact]) -> None:
     """Raise ``LocalDeployError`` listing every problem of every stack, with the remedy."""
     problems = [problem for stack in stacks for problem in template_problems(stack)]

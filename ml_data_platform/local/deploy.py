@@ -22,6 +22,7 @@ from ml_data_platform.local.assembly import (
     empty_refs,
     read_assembly,
     substitute_stack_outputs,
+    unemulated_outputs,
 )
 from ml_data_platform.local.catalogue import (
     ACCEPTED,
@@ -155,7 +156,13 @@ def deploy_assembly(
             on_stack(result)
         if result.status != "CREATE_COMPLETE":
             break
-        outputs[stack.stack_name] = result.outputs
+        missing = {
+            name: warning
+            for name, warning in unemulated_outputs(stack).items()
+            if name not in result.outputs
+        }
+        report.warnings += list(missing.values())
+        outputs[stack.stack_name] = {**dict.fromkeys(missing, ""), **result.outputs}
         _add_rows(report, client, cfn, stack, result.template, account, region)
     report.seconds = time.monotonic() - started
     return report

@@ -18,6 +18,7 @@ from ml_data_platform.local.assembly import (
     read_assembly,
     substitute_stack_outputs,
     template_problems,
+    unemulated_outputs,
 )
 
 
@@ -148,6 +149,22 @@ def test_refs_to_skipped_resources_are_warned_about() -> None:
     }
     (warning,) = empty_refs(stack("Dev/Ingestion", template=template))
     assert "Policy refers to Stream (AWS::Logs::LogStream, not emulated)" in warning
+
+
+def test_outputs_of_resources_moto_skips_are_named_for_an_empty_value() -> None:
+    template = {
+        "Resources": {
+            "Db": {"Type": "AWS::Glue::Database"},
+            "Bucket": {"Type": "AWS::S3::Bucket"},
+        },
+        "Outputs": {
+            "DbName": {"Value": {"Ref": "Db"}},
+            "BucketArn": {"Value": {"Fn::GetAtt": ["Bucket", "Arn"]}},
+        },
+    }
+    found = unemulated_outputs(stack("Dev/Catalog", template=template))
+    assert list(found) == ["DbName"]
+    assert "output DbName refers to Db (AWS::Glue::Database, not emulated)" in found["DbName"]
 
 
 WEAK = {
