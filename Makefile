@@ -152,8 +152,8 @@ destroy: install ## cdk destroy the stacks of ENV (retained data stays unless EN
 	$(CDK) destroy $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: bench
-bench: install ## Synth-time ratios to an empty app, and the test-suite wall time
-	$(PY) tools/bench.py --breakdown
+bench: install ## Synth-time ratios to an empty app, synth growth with 1-300 datasets, test-suite time
+	$(PY) tools/bench.py --breakdown --datasets 1,10,100,300
 
 .PHONY: deploy-local
 deploy-local: $(VENV)/.installed ## Deploy the dev stage on an embedded moto server and report what is real

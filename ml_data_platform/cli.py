@@ -14,6 +14,7 @@ from collections.abc import Sequence
 # optional dependencies (boto3 for ``send``) are only needed by the command that uses them.
 _COMMANDS = {
     "plan": "ml_data_platform.planning.cli",
+    "plan-ingestion": "ml_data_platform.planning.ingestion_cli",
     "send": "ml_data_platform.producer.cli",
     "guard": "ml_data_platform.deploy_guard.cli",
     "restore": "ml_data_platform.restore.cli",

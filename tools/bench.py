@@ -11,12 +11,21 @@ environment in cdk.json) ≤ 1.5× the empty app; test suite ≤ 60 s.
 ``--breakdown`` (on by default in ``make bench``) adds where the full platform's time goes:
 phases measured inside the process, and the cost of validation and cdk-nag, each found by
 switching it off (``CDK_VALIDATION=false``, no packs).
+
+``--datasets 1,10,100,300`` (on in ``make bench``) synthesizes one environment (dev) with that
+many datasets (copies of its first dataset), validation and cdk-nag on, ``BENCH_DATASET_RUNS``
+samples each (default 1: the 300-dataset app takes minutes), and prints the time, the marginal
+time per added dataset, the stack count and the largest stack's resources and template bytes
+against CloudFormation's limits (targets: linear growth; every stack under 80 % of each limit).
+``--keep`` keeps the largest assembly for cfn-lint/checkov.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -32,6 +41,13 @@ CONTEXT_FILE = ROOT / "cdk.json"
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 FULL_PLATFORM_TARGET = 1.5
 SUITE_TARGET_SECONDS = 60.0
+DATASET_COUNTS = (1, 10, 100, 300)
+MAX_RESOURCES = 500
+MAX_TEMPLATE_BYTES = 1_000_000
+LIMIT_TARGET = 0.8
+LINEARITY_TOLERANCE = 1.5
+"""Growth counts as linear when the marginal time per dataset of the last step is at most this
+multiple of the step before (noise and cache warm-up make a slope vary a little)."""
 
 
 @dataclass(frozen=True)
@@ -64,13 +80,40 @@ def _build(scenario: str, app, context: dict) -> None:
         build_platform(app, context)
 
 
-def child(scenario: str, nag: bool) -> dict[str, float]:
-    """Synthesize ``scenario`` in this process; return its phase times in seconds."""
+def with_datasets(context: dict, count: int) -> dict:
+    """``context`` with only the dev environment, holding ``count`` copies of its first dataset
+    (``dataset-0000``, ...), the first one keeping its name."""
+    context = json.loads(json.dumps(context))
+    root = context["ml-data-platform"]
+    dev = root["environments"]["dev"]
+    first = dev["datasets"][0]
+    dev["datasets"] = [
+        dict(first, name=first["name"] if i == 0 else f"dataset-{i:04d}") for i in range(count)
+    ]
+    root["environments"] = {"dev": dev}
+    return context
+
+
+def stack_sizes(outdir: str) -> list[tuple[str, int, int]]:
+    """``(template file, resources, bytes on disk)`` of every template under ``outdir``."""
+    sizes = []
+    for path in sorted(Path(outdir).rglob("*.template.json")):
+        template = json.loads(path.read_text())
+        sizes.append((path.name, len(template.get("Resources", {})), path.stat().st_size))
+    return sizes
+
+
+def child(scenario: str, nag: bool, datasets: int = 0, outdir: str | None = None) -> dict:
+    """Synthesize ``scenario`` in this process; return its phase times in seconds (and, for
+    ``datasets``, the stack sizes)."""
     start = time.perf_counter()
     import aws_cdk as cdk
 
     context = json.loads(CONTEXT_FILE.read_text())["context"]
-    app = cdk.App(context=context, outdir=tempfile.mkdtemp(prefix="bench-"))
+    if datasets:
+        context = with_datasets(context, datasets)
+    outdir = outdir or tempfile.mkdtemp(prefix="bench-")
+    app = cdk.App(context=context, outdir=outdir)
     imported = time.perf_counter()
     _build(scenario, app, context)
     if nag:
@@ -80,18 +123,30 @@ def child(scenario: str, nag: bool) -> dict[str, float]:
     built = time.perf_counter()
     app.synth()
     done = time.perf_counter()
-    return {
+    phases: dict = {
         "import cdk": imported - start,
         "build (incl. our imports)": built - imported,
         "synth (incl. validation)": done - built,
     }
+    if datasets:
+        phases["stacks"] = stack_sizes(outdir)
+    return phases
 
 
-def sample(scenario: Scenario, env: dict[str, str] | None = None) -> tuple[float, dict]:
+def sample(
+    scenario: Scenario,
+    env: dict[str, str] | None = None,
+    datasets: int = 0,
+    outdir: str | None = None,
+) -> tuple[float, dict]:
     """Wall time of one child process, and the phases it reported."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", scenario.name]
     if not scenario.nag:
         command.append("--no-nag")
+    if datasets:
+        command += ["--child-datasets", str(datasets)]
+    if outdir:
+        command += ["--child-outdir", outdir]
     start = time.perf_counter()
     result = subprocess.run(
         command,
@@ -143,6 +198,85 @@ def suite_seconds(*pytest_args: str) -> tuple[float, str]:
     return time.perf_counter() - start, "".join(layer)
 
 
+@dataclass(frozen=True)
+class ScalePoint:
+    """One dataset count: median seconds, stacks, and the largest stack's size."""
+
+    datasets: int
+    seconds: float
+    stacks: int
+    max_resources: int
+    max_template_bytes: int
+
+
+def scale_point(datasets: int, stacks: list, seconds: float) -> ScalePoint:
+    return ScalePoint(
+        datasets,
+        seconds,
+        len(stacks),
+        max(resources for _, resources, _ in stacks),
+        max(size for _, _, size in stacks),
+    )
+
+
+def marginal_seconds(points: Sequence[ScalePoint]) -> list[float]:
+    """Seconds per added dataset between consecutive points."""
+    return [
+        (b.seconds - a.seconds) / (b.datasets - a.datasets) for a, b in itertools.pairwise(points)
+    ]
+
+
+def scale_rows(points: Sequence[ScalePoint]) -> list[str]:
+    """The table ``make bench`` prints for the dataset counts, and the verdicts."""
+    slopes = [math.nan, *marginal_seconds(points)]
+    rows = [
+        f"  {'datasets':>8} {'seconds':>8} {'s/dataset':>9} {'stacks':>6} "
+        f"{'largest stack: resources':>25} {'template bytes':>22}"
+    ]
+    for point, slope in zip(points, slopes, strict=True):
+        marginal = "" if math.isnan(slope) else f"{slope:.3f}"
+        rows.append(
+            f"  {point.datasets:>8} {point.seconds:>8.2f} {marginal:>9} {point.stacks:>6} "
+            f"{point.max_resources:>14} ({point.max_resources / MAX_RESOURCES:4.0%} of 500) "
+            f"{point.max_template_bytes:>10,} ({point.max_template_bytes / MAX_TEMPLATE_BYTES:4.0%}"
+            " of 1 MB)"
+        )
+    worst = max(
+        max(p.max_resources / MAX_RESOURCES, p.max_template_bytes / MAX_TEMPLATE_BYTES)
+        for p in points
+    )
+    verdict = "met" if worst < LIMIT_TARGET else "NOT met"
+    rows.append(
+        f"  target: every stack < {LIMIT_TARGET:.0%} of each limit: {verdict} ({worst:.0%})"
+    )
+    steps = marginal_seconds(points)
+    if len(steps) >= 2:
+        linear = steps[-1] <= LINEARITY_TOLERANCE * max(steps[-2], 1e-9)
+        rows.append(
+            f"  target: linear growth (last step ≤ {LINEARITY_TOLERANCE}× the one before): "
+            f"{'met' if linear else 'NOT met'} ({steps[-2]:.3f} → {steps[-1]:.3f} s/dataset)"
+        )
+    return rows
+
+
+def scaling(counts: Sequence[int], runs: int, keep: bool) -> None:
+    platform = Scenario("platform", "")
+    points = []
+    kept = ""
+    for count in counts:
+        samples = []
+        for run in range(runs):
+            outdir = tempfile.mkdtemp(prefix=f"bench-{count}-") if keep and run == 0 else None
+            samples.append(sample(platform, datasets=count, outdir=outdir))
+            kept = outdir or kept
+        seconds = statistics.median(wall for wall, _ in samples)
+        points.append(scale_point(count, samples[0][1]["stacks"], seconds))
+    print(f"\none environment with N datasets (validation and cdk-nag on, median of {runs}):")
+    print("\n".join(scale_rows(points)))
+    if kept:
+        print(f"  assembly of {counts[-1]} datasets kept in {kept} (cfn-lint, checkov)")
+
+
 def breakdown(runs: int) -> None:
     platform = SCENARIOS[-1]
     wall, phases = median_sample(platform, runs)
@@ -166,6 +300,19 @@ def breakdown(runs: int) -> None:
         print(f"  {label:<28} {seconds:6.2f} s  (saves {wall - seconds:.2f} s)")
 
 
+def parse_counts(parser: argparse.ArgumentParser, text: str) -> list[int]:
+    """``"1,10,100"`` -> ``[1, 10, 100]`` (ascending, each ≥ 1)."""
+    if not text:
+        return []
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        parser.error(f"--datasets must be comma-separated integers, got {text!r}")
+    if any(c < 1 for c in counts) or counts != sorted(set(counts)):
+        parser.error(f"--datasets must be ascending counts ≥ 1, got {text!r}")
+    return counts
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", choices=[s.name for s in SCENARIOS], help=argparse.SUPPRESS)
@@ -173,12 +320,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
     parser.add_argument("--breakdown", action="store_true", help="also show where time goes")
     parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
+    parser.add_argument(
+        "--datasets",
+        default="",
+        help="comma-separated dataset counts to synthesize one environment with (e.g. "
+        + ",".join(map(str, DATASET_COUNTS))
+        + ")",
+    )
+    parser.add_argument(
+        "--dataset-runs", type=int, default=int(os.environ.get("BENCH_DATASET_RUNS", "1"))
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the largest dataset assembly")
+    parser.add_argument("--only-datasets", action="store_true", help="skip the other benches")
+    parser.add_argument("--child-datasets", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--child-outdir", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, nag=not args.no_nag)))
+        result = child(
+            args.child, nag=not args.no_nag, datasets=args.child_datasets, outdir=args.child_outdir
+        )
+        print(json.dumps(result))
         return 0
     if args.runs < 1:
         parser.error(f"--runs must be ≥ 1, got {args.runs}")
+    counts = parse_counts(parser, args.datasets)
+    if args.only_datasets:
+        if not counts:
+            parser.error("--only-datasets needs --datasets")
+        scaling(counts, args.dataset_runs, args.keep)
+        return 0
 
     medians = [(s.label, median_sample(s, args.runs)[0]) for s in SCENARIOS]
     print(f"synth, whole processes, medians of {args.runs} (CDK validation on, cdk-nag attached)")
@@ -188,6 +358,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  target: full platform ≤ {FULL_PLATFORM_TARGET}× empty app: {verdict} ({ratio:.2f}×)")
     if args.breakdown:
         breakdown(args.runs)
+    if counts:
+        scaling(counts, args.dataset_runs, args.keep)
     if not args.skip_suite:
         seconds, layer = suite_seconds()
         verdict = "met" if seconds <= SUITE_TARGET_SECONDS else "NOT met"

@@ -1,5 +1,6 @@
 """Workload planning: a ``WorkloadProfile`` becomes Kinesis, Firehose and lifecycle settings
-(``sizing``), a month-by-month cost estimate (``cost``) and a cdk.json context (``plan``)."""
+(``sizing``), a month-by-month cost estimate (``cost``) and a cdk.json context (``plan``);
+dedicated vs shared ingestion priced per dataset (``ingestion_mode``)."""
 
 from ml_data_platform.datasets import DeliveryFormat
 from ml_data_platform.planning.cost import (
@@ -9,6 +10,14 @@ from ml_data_platform.planning.cost import (
     StorageMonth,
     estimate_costs,
     estimate_storage,
+)
+from ml_data_platform.planning.ingestion_mode import (
+    DatasetComparison,
+    DatasetVolume,
+    IngestionMode,
+    IngestionModePlan,
+    ModeCost,
+    compare_ingestion_modes,
 )
 from ml_data_platform.planning.plan import Plan, plan
 from ml_data_platform.planning.prices import PriceTable, available_regions, load_prices
@@ -34,8 +43,13 @@ __all__ = [
     "AccessPattern",
     "Buffering",
     "CostEstimate",
+    "DatasetComparison",
+    "DatasetVolume",
     "DeliveryFormat",
+    "IngestionMode",
+    "IngestionModePlan",
     "LineItem",
+    "ModeCost",
     "MonthCost",
     "PartitioningRecommendation",
     "Plan",
@@ -46,6 +60,7 @@ __all__ = [
     "WorkloadProfile",
     "Zone",
     "available_regions",
+    "compare_ingestion_modes",
     "estimate_costs",
     "estimate_storage",
     "load_prices",

@@ -118,6 +118,7 @@ class FirehosePrices:
     format_conversion_gb: float
     dynamic_partitioning_gb: float
     dynamic_partitioning_per_1000_objects: float
+    dynamic_partitioning_jq_hour: float
 
     def monthly(
         self,
@@ -260,6 +261,7 @@ class PriceTable:
                 dynamic_partitioning_per_1000_objects=reader.price(
                     "firehose.dynamic_partitioning_per_1000_objects"
                 ),
+                dynamic_partitioning_jq_hour=reader.price("firehose.dynamic_partitioning_jq_hour"),
             ),
             athena=AthenaPrices(
                 scanned_tb=reader.price("athena.scanned_tb"),

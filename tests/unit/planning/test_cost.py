@@ -62,6 +62,7 @@ PRICES = PriceTable(
         format_conversion_gb=10,
         dynamic_partitioning_gb=100,
         dynamic_partitioning_per_1000_objects=1000,
+        dynamic_partitioning_jq_hour=1,
     ),
     # 2^20 per TB: each billed MB (2^20 bytes) costs exactly 1
     athena=AthenaPrices(scanned_tb=2**20, minimum_scanned_mb=10),

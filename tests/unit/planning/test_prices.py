@@ -147,6 +147,7 @@ def test_firehose_rounds_records_to_5_kb_and_adds_optional_features() -> None:
         format_conversion_gb=10,
         dynamic_partitioning_gb=100,
         dynamic_partitioning_per_1000_objects=1000,
+        dynamic_partitioning_jq_hour=1,
     )
     # 1 record/s × 2,592,000 s = 2,592,000 records of 3 KB, billed as 5 KB:
     # 2,592,000 × 5120 B / 2^30 = 12.3596 GB; unrounded 2,592,000 × 3072 / 2^30 = 7.4158 GB

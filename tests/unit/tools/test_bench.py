@@ -1,6 +1,7 @@
 """tools/bench.py: the arithmetic of ``make bench`` (the timing itself is not tested)."""
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -35,3 +36,34 @@ def test_scenarios_start_with_the_empty_app_and_end_with_the_full_platform():
 def test_runs_must_be_positive():
     with pytest.raises(SystemExit):
         bench.main(["--runs", "0"])
+
+
+def point(datasets, seconds, resources=100, size=100_000):
+    return bench.ScalePoint(datasets, seconds, 3, resources, size)
+
+
+def test_marginal_seconds_per_added_dataset():
+    points = [point(1, 3.0), point(10, 4.8), point(100, 22.8)]
+    assert bench.marginal_seconds(points) == pytest.approx([0.2, 0.2])
+
+
+def test_scale_rows_judge_limits_and_linearity():
+    rows = bench.scale_rows([point(10, 4.0), point(100, 22.0), point(300, 62.0, 350, 500_000)])
+    # slopes 0.2 then 0.2: linear; worst 350/500 = 70 % < 80 %
+    assert "every stack < 80% of each limit: met (70%)" in rows[-2]
+    assert "linear growth" in rows[-1] and ": met (0.200 → 0.200 s/dataset)" in rows[-1]
+    rows = bench.scale_rows([point(10, 4.0), point(100, 22.0), point(300, 162.0, 100, 900_000)])
+    assert "NOT met (90%)" in rows[-2]  # template bytes 900,000 of 1 MB
+    assert "NOT met (0.200 → 0.700 s/dataset)" in rows[-1]
+
+
+def test_with_datasets_keeps_one_environment_and_the_first_name():
+    context = bench.with_datasets(json.loads(bench.CONTEXT_FILE.read_text())["context"], 3)
+    (dev,) = context["ml-data-platform"]["environments"].values()
+    assert [d["name"] for d in dev["datasets"]] == ["clickstream", "dataset-0001", "dataset-0002"]
+
+
+@pytest.mark.parametrize("text", ["10,1", "0,5", "a,b", "5,5"])
+def test_dataset_counts_must_be_ascending_positive_integers(text):
+    with pytest.raises(SystemExit):
+        bench.main(["--datasets", text, "--only-datasets"])

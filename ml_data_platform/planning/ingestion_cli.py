@@ -1,0 +1,133 @@
+"""``ml-data-platform plan-ingestion``: every dataset priced dedicated and shared, side by side."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ml_data_platform.core.limits import (
+    FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
+    FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION,
+)
+from ml_data_platform.planning.ingestion_mode import (
+    DEFAULT_GROUP,
+    DatasetVolume,
+    IngestionModePlan,
+    compare_ingestion_modes,
+)
+from ml_data_platform.planning.prices import HOURS_PER_MONTH, load_prices
+from ml_data_platform.planning.sizing import StreamMode
+
+DATASET_FORMAT = "NAME:RECORDS_PER_SECOND:RECORD_BYTES[:parquet][:group=GROUP]"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``plan-ingestion`` sub-command to an ``argparse`` sub-parsers object."""
+    parser = subparsers.add_parser(
+        "plan-ingestion",
+        help="price each dataset with its own stream and on a shared stream, and recommend",
+        description="Price a month of each dataset dedicated (its own Kinesis stream and "
+        "Firehose) and shared (one stream per group, Firehose dynamic partitioning on the "
+        "dataset field), per dataset and in total, and recommend the cheaper mix.",
+    )
+    parser.add_argument(
+        "--dataset",
+        action="append",
+        required=True,
+        metavar=DATASET_FORMAT,
+        help="one dataset's average traffic (repeat per dataset)",
+    )
+    parser.add_argument(
+        "--stream-mode", choices=[m.value for m in StreamMode], default=StreamMode.ON_DEMAND.value
+    )
+    parser.add_argument("--shard-count", type=int, help="shards per stream (provisioned)")
+    parser.add_argument(
+        "--buffer-size-mib", type=int, default=FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION
+    )
+    parser.add_argument(
+        "--buffer-interval-seconds", type=int, default=FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS
+    )
+    parser.add_argument(
+        "--jq-hours",
+        type=float,
+        default=HOURS_PER_MONTH,
+        help="jq processing hours per shared delivery per month (default: all month)",
+    )
+    parser.add_argument("--region", default="us-east-1", help="price table (default: us-east-1)")
+    parser.set_defaults(handler=run)
+
+
+def parse_dataset(text: str) -> DatasetVolume:
+    """``clicks:50:800`` / ``features:5:2000:parquet`` / ``logs:1:300:group=daily``."""
+    parts = text.split(":")
+    if len(parts) < 3:
+        raise ValueError(f"--dataset {text!r}: expected {DATASET_FORMAT}")
+    name, rate, size, *options = parts
+    parquet, group = False, DEFAULT_GROUP
+    for option in options:
+        if option == "parquet":
+            parquet = True
+        elif option.startswith("group=") and option != "group=":
+            group = option.removeprefix("group=")
+        else:
+            raise ValueError(f"--dataset {text!r}: unknown option {option!r} ({DATASET_FORMAT})")
+    try:
+        return DatasetVolume(name, float(rate), int(size), parquet=parquet, group=group)
+    except ValueError as error:
+        raise ValueError(f"--dataset {text!r}: {error}") from error
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the comparison; 2 on bad input."""
+    try:
+        volumes = [parse_dataset(text) for text in args.dataset]
+        result = compare_ingestion_modes(
+            volumes,
+            stream_mode=StreamMode(args.stream_mode),
+            shard_count=args.shard_count,
+            buffer_size_mib=args.buffer_size_mib,
+            buffer_interval_seconds=args.buffer_interval_seconds,
+            jq_hours=args.jq_hours,
+            prices=load_prices(args.region),
+        )
+    except (TypeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(render(result))
+    return 0
+
+
+def render(result: IngestionModePlan) -> str:
+    """A table: each dataset's month dedicated and shared, the recommendation and why."""
+    headers = ("dataset", "group", "dedicated", "shared", "recommended", "why")
+    rows = [
+        (
+            d.volume.name,
+            d.volume.group,
+            f"{d.dedicated.total:,.2f}",
+            "-" if d.shared is None else f"{d.shared.total:,.2f}",
+            d.recommended.value,
+            d.reason,
+        )
+        for d in result.datasets
+    ]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers[:-1])]
+
+    def line(cells: tuple[str, ...]) -> str:
+        fixed = "  ".join(c.ljust(w) for c, w in zip(cells[:-1], widths, strict=True))
+        return f"{fixed}  {cells[-1]}"
+
+    saved = result.all_dedicated_total - result.recommended_total
+    lines = [
+        f"Ingestion per month ({result.currency}): each dataset dedicated vs shared",
+        line(headers),
+        *(line(row) for row in rows),
+        "",
+        f"all dedicated: {result.all_dedicated_total:,.2f}   recommended: "
+        f"{result.recommended_total:,.2f}   saves {saved:,.2f} a month",
+        "",
+        "Assumptions:",
+        *(f"- {note}" for note in result.notes),
+    ]
+    return "\n".join(lines)
