@@ -37,6 +37,8 @@ from ml_data_platform.planning.sizing import StreamMode, shards_for_throughput
 from ml_data_platform.storage.key import DataLakeKey
 from ml_data_platform.streaming.names import validate_stream_name
 
+RECORDS_AT_RISK = "RecordsAtRisk"
+"""Key of the stream's one alarm in ``IngestionStream.alarms``."""
 DEFAULT_ITERATOR_AGE_FRACTION = 0.5
 """Alarm when the oldest unread record is half as old as the retention period."""
 
@@ -71,8 +73,9 @@ class IngestionStream(Construct):
             ``expected_records_per_second``. Default: none.
         retention_hours: How long records stay readable, 24–8,760. Default: 24.
         encryption_key: KMS key for server-side encryption. Default: a new ``DataLakeKey``.
-        iterator_age_alarm_threshold: Alarm when GetRecords.IteratorAgeMilliseconds (maximum)
-            reaches this; must be shorter than the retention. Default: 50% of the retention.
+        iterator_age_alarm_threshold: The alarm fires when GetRecords.IteratorAgeMilliseconds
+            (maximum) stays at or above this; must be shorter than the retention.
+            Default: 50% of the retention.
         alarm_topic: SNS topic notified when an alarm fires or recovers. Default: the stack's
             ``AlarmTopic.of(stack)`` (created on first need).
         removal_policy: ``RETAIN`` (default) or ``DESTROY`` (needs the allow-destroy context).
@@ -81,7 +84,9 @@ class IngestionStream(Construct):
         stream: The ``aws_kinesis.Stream``.
         key: The KMS key that encrypts it.
         shard_count: Shards of a provisioned stream (None when on-demand).
-        alarms: ``{"IteratorAge" | "WriteThrottled" | "ReadThrottled": cloudwatch.Alarm}``.
+        alarms: ``{"RecordsAtRisk": cloudwatch.Alarm}``: one alarm (metric math) when, for
+            three 5-minute periods in a row, the iterator age reaches its threshold or writes
+            are throttled.
     """
 
     def __init__(
@@ -133,55 +138,44 @@ class IngestionStream(Construct):
             removal_policy=policy,
         )
         acknowledge(self.stream, "AwsSolutions-KDS3", KDS3_REASON)
+        # One alarm for the two ways records are lost: consumers too far behind (they expire
+        # unread) and producers throttled (their puts are rejected). Read throttling alone only
+        # slows consumers; when it matters, the iterator age shows it.
+        at_risk = cloudwatch.MathExpression(
+            expression=(
+                f"IF(FILL(age, 0) >= {iterator_age.to_milliseconds()} "
+                "OR FILL(throttled, 0) >= 1, 1, 0)"
+            ),
+            using_metrics={
+                "age": self.stream.metric_get_records_iterator_age_milliseconds(
+                    statistic=cloudwatch.Stats.MAXIMUM, period=ALARM_PERIOD
+                ),
+                "throttled": self.stream.metric_write_provisioned_throughput_exceeded(
+                    statistic=cloudwatch.Stats.SUM, period=ALARM_PERIOD
+                ),
+            },
+            label="records at risk (iterator age or write throttling)",
+            period=ALARM_PERIOD,
+        )
         self.alarms: dict[str, cloudwatch.Alarm] = {
-            "IteratorAge": self.stream.metric_get_records_iterator_age_milliseconds(
-                statistic=cloudwatch.Stats.MAXIMUM, period=ALARM_PERIOD
-            ).create_alarm(
+            RECORDS_AT_RISK: at_risk.create_alarm(
                 self,
-                "IteratorAgeAlarm",
+                "RecordsAtRiskAlarm",
                 alarm_description=(
-                    f"Oldest unread record is older than {iterator_age.to_human_string()} "
-                    f"(retention {retention_hours} h): consumers are falling behind and records "
-                    "will expire unread"
+                    f"Records at risk for {SUSTAINED_ALARM_WINDOW.to_human_string()}: the oldest "
+                    f"unread record is older than {iterator_age.to_human_string()} (retention "
+                    f"{retention_hours} h; consumers fall behind and records will expire unread: "
+                    "GetRecords.IteratorAgeMilliseconds), or producers' writes are throttled "
+                    "(WriteProvisionedThroughputExceeded: add shards or spread partition keys)"
                 ),
-                threshold=iterator_age.to_milliseconds(),
+                threshold=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                evaluation_periods=1,
+                evaluation_periods=SUSTAINED_ALARM_PERIODS,
+                datapoints_to_alarm=SUSTAINED_ALARM_PERIODS,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            ),
-            "WriteThrottled": self._throttle_alarm(
-                "WriteThrottledAlarm",
-                self.stream.metric_write_provisioned_throughput_exceeded(
-                    statistic=cloudwatch.Stats.SUM, period=ALARM_PERIOD
-                ),
-                f"Writes throttled for {SUSTAINED_ALARM_WINDOW.to_human_string()}: add shards or "
-                "spread partition keys",
-            ),
-            "ReadThrottled": self._throttle_alarm(
-                "ReadThrottledAlarm",
-                self.stream.metric_read_provisioned_throughput_exceeded(
-                    statistic=cloudwatch.Stats.SUM, period=ALARM_PERIOD
-                ),
-                f"Reads throttled for {SUSTAINED_ALARM_WINDOW.to_human_string()}: too many "
-                "consumers share the shards "
-                "(use enhanced fan-out or add shards)",
-            ),
+            )
         }
         notify(self.alarms.values(), alarm_topic)
-
-    def _throttle_alarm(
-        self, construct_id: str, metric: cloudwatch.Metric, description: str
-    ) -> cloudwatch.Alarm:
-        return metric.create_alarm(
-            self,
-            construct_id,
-            alarm_description=description,
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=SUSTAINED_ALARM_PERIODS,
-            datapoints_to_alarm=SUSTAINED_ALARM_PERIODS,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
 
     def grant_write(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` put records: PutRecord(s), ListShards, DescribeStream(Summary) on

@@ -36,8 +36,6 @@ from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.datasets import DataFormat, Dataset
 from ml_data_platform.monitoring.alarms import (
     ALARM_PERIOD,
-    SUSTAINED_ALARM_PERIODS,
-    SUSTAINED_ALARM_WINDOW,
     notify,
 )
 from ml_data_platform.storage.layout import PartitionLayout
@@ -147,7 +145,8 @@ class LakeDeliveryStream(Construct):
         layout: The ``PartitionLayout`` (None when only ``prefix`` was given).
         prefix: The S3 prefix. error_prefix: The error output prefix.
         buffering: The validated ``BufferingHints``.
-        alarms: ``{"DataFreshness" | "DeliverySuccess" [| "FormatConversion"]: Alarm}``.
+        alarms: ``{"DataFreshness" [| "FormatConversion"]: Alarm}`` (failing S3 puts show as
+            stale data: records wait undelivered while Firehose retries).
     """
 
     def __init__(
@@ -315,31 +314,20 @@ class LakeDeliveryStream(Construct):
         acknowledge_policy_wildcards(self.policy, IAM5_REASON, resources=object_arns)
 
         freshness = _freshness_threshold(freshness_alarm_threshold, self.buffering.interval_seconds)
+        # Failing S3 puts leave records undelivered while Firehose retries: the freshness alarm
+        # covers them (a separate DeliveryToS3.Success alarm would fire at the same time).
         self.alarms: dict[str, cloudwatch.Alarm] = {
             "DataFreshness": self._metric("DeliveryToS3.DataFreshness", "Maximum").create_alarm(
                 self,
                 "DataFreshnessAlarm",
                 alarm_description=(
                     f"Records older than {freshness.to_human_string()} are not yet in S3 "
-                    f"({self.prefix}): delivery is stuck or failing"
+                    f"({self.prefix}): delivery is stuck or S3 puts are failing (see the "
+                    "delivery log group and DeliveryToS3.Success)"
                 ),
                 threshold=freshness.to_seconds(),
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            ),
-            "DeliverySuccess": self._metric("DeliveryToS3.Success", "Average").create_alarm(
-                self,
-                "DeliverySuccessAlarm",
-                alarm_description=(
-                    f"S3 puts for {self.prefix} have been failing for "
-                    f"{SUSTAINED_ALARM_WINDOW.to_human_string()} "
-                    "(see the delivery log group and the error prefix)"
-                ),
-                threshold=1,
-                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-                evaluation_periods=SUSTAINED_ALARM_PERIODS,
-                datapoints_to_alarm=SUSTAINED_ALARM_PERIODS,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
         }

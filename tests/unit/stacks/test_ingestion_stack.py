@@ -105,7 +105,8 @@ def test_default_alarm_topic_is_encrypted_and_every_alarm_notifies_it(built):
     topic = template.to_json()["Resources"][topic_id]
     assert "DataLakeKey" in str(topic["Properties"]["KmsMasterKeyId"])
     alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
-    assert len(alarms) == 3 * 3 + 2 * 2 + 3  # streams 3 each; JSON deliveries 2; Parquet 3
+    # per dataset: RecordsAtRisk (stream) + DataFreshness (+ FormatConversion for Parquet)
+    assert len(alarms) == 3 * 1 + 2 * 1 + 2
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
 

@@ -121,5 +121,6 @@ def test_adding_a_hundred_datasets_moves_none():
 def test_three_hundred_datasets_fill_no_slot_past_the_budget():
     # The pure placement (no constructs): the fullest of the 16 slots with 300 datasets.
     fullest = max(len(group) for group in slot_assignment(names(300, "dataset")).values())
-    per_dataset = 13  # a Parquet dataset today: stream, delivery, role, policy, logs, alarms, table
+    # A Parquet dataset: stream, delivery, role, policy, log group + stream, 3 alarms, table.
+    per_dataset = 10
     assert fullest * per_dataset < STACK_RESOURCE_BUDGET, fullest

@@ -108,34 +108,37 @@ def test_provisioned_stream_derives_shards_from_throughput(built):
     assert built[1]["sized"].shard_count == 4
 
 
-def test_alarms_default_thresholds(built):
+def test_one_alarm_for_records_at_risk(built):
     alarms = alarms_of(built, "default")
-    assert set(alarms) == {"IteratorAge", "WriteThrottled", "ReadThrottled"}
-    age = alarms["IteratorAge"]
-    assert age["MetricName"] == "GetRecords.IteratorAgeMilliseconds"
-    assert age["Namespace"] == "AWS/Kinesis"
-    assert age["Statistic"] == "Maximum"
-    assert age["Threshold"] == 12 * 3_600_000  # 50% of the 24 h retention
-    assert age["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert age["TreatMissingData"] == "notBreaching"
-    for key, metric in (
-        ("WriteThrottled", "WriteProvisionedThroughputExceeded"),
-        ("ReadThrottled", "ReadProvisionedThroughputExceeded"),
-    ):
-        alarm = alarms[key]
-        assert alarm["MetricName"] == metric
-        assert alarm["Statistic"] == "Sum"
-        assert alarm["Period"] == 300
-        assert alarm["Threshold"] == 1
-        assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 3
-        # No alarm_topic given: the stack's default AlarmTopic, created on first need.
-        assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": _default_topic_id(built)}]
+    assert set(alarms) == {"RecordsAtRisk"}
+    alarm = alarms["RecordsAtRisk"]
+    # Sustained: 3 of 3 five-minute periods; ≥ 1 when either condition holds.
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 3
+    assert alarm["TreatMissingData"] == "notBreaching"
+    # No alarm_topic given: the stack's default AlarmTopic, created on first need.
+    assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": _default_topic_id(built)}]
+    queries = {q["Id"]: q for q in alarm["Metrics"]}
+    expression = queries.pop(next(i for i, q in queries.items() if "Expression" in q))
+    # 50% of the 24 h retention: 12 h in milliseconds.
+    assert expression["Expression"] == (
+        "IF(FILL(age, 0) >= 43200000 OR FILL(throttled, 0) >= 1, 1, 0)"
+    )
+    assert expression["ReturnData"] is True
+    stats = {i: q["MetricStat"] for i, q in queries.items()}
+    assert stats["age"]["Metric"]["MetricName"] == "GetRecords.IteratorAgeMilliseconds"
+    assert stats["age"]["Stat"] == "Maximum"
+    assert stats["throttled"]["Metric"]["MetricName"] == "WriteProvisionedThroughputExceeded"
+    assert stats["throttled"]["Stat"] == "Sum"
+    assert {s["Period"] for s in stats.values()} == {300}
     stack, streams, _ = built
-    dimension = age["Dimensions"][0]
-    assert dimension["Name"] == "StreamName"
-    assert dimension["Value"] == {
-        "Ref": stack.get_logical_id(streams["default"].stream.node.default_child)
-    }
+    for stat in stats.values():
+        (dimension,) = stat["Metric"]["Dimensions"]
+        assert dimension["Name"] == "StreamName"
+        assert dimension["Value"] == {
+            "Ref": stack.get_logical_id(streams["default"].stream.node.default_child)
+        }
 
 
 def _default_topic_id(built):
@@ -145,8 +148,13 @@ def _default_topic_id(built):
 
 
 def test_alarm_thresholds_follow_retention_or_override(built):
-    assert alarms_of(built, "fixed")["IteratorAge"]["Threshold"] == 84 * 3_600_000
-    assert alarms_of(built, "sized")["IteratorAge"]["Threshold"] == 2 * 3_600_000
+    def age_threshold(name):
+        (alarm,) = alarms_of(built, name).values()
+        expression = next(q["Expression"] for q in alarm["Metrics"] if "Expression" in q)
+        return int(expression.split(">= ")[1].split(" ")[0])
+
+    assert age_threshold("fixed") == 84 * 3_600_000
+    assert age_threshold("sized") == 2 * 3_600_000
 
 
 def test_alarm_topic_receives_alarm_and_ok_actions(built):
@@ -154,7 +162,7 @@ def test_alarm_topic_receives_alarm_and_ok_actions(built):
     (topic_id,) = set(resources_of_type(built[2], "AWS::SNS::Topic")) - {_default_topic_id(built)}
     assert topic_id == stack.get_logical_id(stack.node.find_child("Topic").node.default_child)
     alarms = alarms_of(built, "fixed")
-    assert set(alarms) == {"IteratorAge", "WriteThrottled", "ReadThrottled"}
+    assert set(alarms) == {"RecordsAtRisk"}
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": topic_id}]
         assert alarm["OKActions"] == [{"Ref": topic_id}]
