@@ -10,9 +10,8 @@ datasets (and replace their streams), which is why both are pinned by tests.
 
 Capacity: with about ten resources per dedicated dataset, sixteen slots keep every stack under
 ``STACK_RESOURCE_BUDGET`` (80 % of CloudFormation's 500) up to roughly 500 dedicated datasets
-(the fullest slot, not the average, decides; ``tools/bench.py`` measures it). Datasets in shared
-ingestion mode add only their table. ``check_stack_budget`` warns at synth when a stack passes
-the budget.
+(the fullest slot, not the average, decides; ``tools/bench.py`` measures it).
+``check_stack_budget`` warns at synth when a stack passes the budget.
 """
 
 from __future__ import annotations
@@ -68,7 +67,7 @@ def check_stack_budget(stack: cdk.Stack) -> int:
             "ml-data-platform:stackResourceBudget",
             f"{count} resources in {stack.node.path}: more than the planned "
             f"{STACK_RESOURCE_BUDGET} (80 % of CloudFormation's {CLOUDFORMATION_MAX_RESOURCES}). "
-            'Move small datasets of this stack to shared ingestion ("ingestion": "shared"), '
-            "or split the environment; never rename a deployed dataset to change its slot.",
+            "Split the environment (another environment or app for some datasets); never rename "
+            "a deployed dataset to change its slot (a new name is a new stream).",
         )
     return count

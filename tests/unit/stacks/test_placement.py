@@ -124,3 +124,22 @@ def test_three_hundred_datasets_fill_no_slot_past_the_budget():
     # A Parquet dataset: stream, delivery, role, policy, log group + stream, 3 alarms, table.
     per_dataset = 10
     assert fullest * per_dataset < STACK_RESOURCE_BUDGET, fullest
+
+
+def test_a_stack_past_the_resource_budget_gets_a_synth_warning(monkeypatch):
+    from aws_cdk.assertions import Annotations, Match
+
+    from ml_data_platform.stacks import placement as module
+
+    app = make_app()
+    full, fine = cdk.Stack(app, "Full"), cdk.Stack(app, "Fine")
+    for index in range(3):
+        cdk.CfnWaitConditionHandle(full, f"Handle{index}")
+    cdk.CfnWaitConditionHandle(fine, "Handle")
+    monkeypatch.setattr(module, "STACK_RESOURCE_BUDGET", 2)
+    assert module.check_stack_budget(full) == 3
+    assert module.check_stack_budget(fine) == 1
+    Annotations.from_stack(full).has_warning(
+        "/Full", Match.string_like_regexp("3 resources in Full: more than the planned 2")
+    )
+    assert Annotations.from_stack(fine).find_warning("*", Match.any_value()) == []
