@@ -64,6 +64,7 @@ from ml_data_platform.datasets import (
     validate_text,
 )
 from ml_data_platform.monitoring.alarm_topic import _EMAIL as EMAIL_ADDRESS  # AlarmTopic's rule
+from ml_data_platform.planning.ingestion_mode import DatasetVolume
 from ml_data_platform.planning.sizing import StreamMode
 from ml_data_platform.storage.layout import (
     KeyProjection,
@@ -178,6 +179,9 @@ class EnvironmentSettings:
         video: The video stream (``VideoSettings``). Default: off.
         replication: A cross-region replica of chosen zones (``ReplicationSettings``).
             Default: none (off).
+        volumes: ``{dataset name: DatasetVolume}``: the expected traffic of the datasets that
+            give ``volume`` (planning only: ``ml-data-platform plan-ingestion --env`` prices
+            them dedicated vs shared). Default: none.
     """
 
     name: str
@@ -195,6 +199,7 @@ class EnvironmentSettings:
     restore: RestoreSettings = field(default_factory=RestoreSettings)
     video: VideoSettings = field(default_factory=VideoSettings)
     replication: ReplicationSettings | None = None
+    volumes: Mapping[str, DatasetVolume] = field(default_factory=dict)
 
     @property
     def env(self) -> cdk.Environment | None:
@@ -329,7 +334,8 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
     reader.wrap("name", lambda: validate_slug(name, "environment name"))
     delivery_reader = reader.child("delivery")
     delivery = _delivery(delivery_reader)
-    datasets = tuple(_dataset(r, delivery.format) for r in reader.readers("datasets"))
+    volumes: dict[str, DatasetVolume] = {}
+    datasets = tuple(_dataset(r, delivery.format, volumes) for r in reader.readers("datasets"))
     if not datasets:
         raise ConfigError(f"{reader.at('datasets')}: missing required key (at least one dataset)")
     collision = name_collision([d.name for d in datasets])
@@ -360,6 +366,7 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
         events=read_events(reader.child("events")),
         restore=read_restore(reader.child("restore")),
         video=read_video(reader.child("video")),
+        volumes=volumes,
     )
     if reader.has("replication"):
         replication = _replication(reader.child("replication"), reader, settings)
@@ -596,7 +603,9 @@ def _check_warehouse_table(
         raise ConfigError(f"{reader.at('table')}: {named}{error}") from error
 
 
-def _dataset(reader: Reader, default_format: DeliveryFormat) -> Dataset:
+def _dataset(
+    reader: Reader, default_format: DeliveryFormat, volumes: dict[str, DatasetVolume]
+) -> Dataset:
     granularities = "/".join(g.name.lower() for g in PartitionGranularity)
     name = reader.required("name", str)
     reader.wrap("name", lambda: check_dataset_name(validate_slug(name, "dataset name")))
@@ -620,11 +629,38 @@ def _dataset(reader: Reader, default_format: DeliveryFormat) -> Dataset:
     )
     keys = tuple(_partition_key(r) for r in reader.readers("partition_keys"))
     reader.wrap("partition_keys", lambda: partition_keys_from(keys))
+    if reader.has("volume"):
+        volumes[name] = _volume(
+            reader.child("volume"),
+            name,
+            parquet=data_format is DataFormat.PARQUET,
+            group=granularity.name.lower(),
+        )
     reader.done()
     # Only column rules are left (at least one, unique, not a partition key).
     return reader.wrap(
         "columns", lambda: Dataset(name, columns, granularity, data_format, description, keys)
     )
+
+
+def _volume(reader: Reader, name: str, *, parquet: bool, group: str) -> DatasetVolume:
+    """``{"records_per_second": > 0, "record_bytes": ≥ 1}``: the dataset's expected average
+    traffic, which the ingestion planner prices (``ml-data-platform plan-ingestion --env``)."""
+    rate = reader.convert(
+        "records_per_second", _positive_number, None, "a number > 0 (average records per second)"
+    )
+    size = reader.integer("record_bytes", None, minimum=1)
+    reader.done()
+    for key, value in (("records_per_second", rate), ("record_bytes", size)):
+        if value is None:
+            raise ConfigError(f"{reader.at(key)}: missing required key")
+    return DatasetVolume(name, rate, size, parquet=parquet, group=group)
+
+
+def _positive_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(value)
+    return float(value)
 
 
 def _partition_key(reader: Reader) -> PartitionKey:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from ml_data_platform.core.limits import (
@@ -34,9 +36,19 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--dataset",
         action="append",
-        required=True,
+        default=[],
         metavar=DATASET_FORMAT,
         help="one dataset's average traffic (repeat per dataset)",
+    )
+    parser.add_argument(
+        "--env",
+        help="price the datasets of this environment in cdk.json that give a 'volume', with "
+        "its stream and delivery settings (instead of --dataset)",
+    )
+    parser.add_argument(
+        "--context",
+        default="cdk.json",
+        help="the cdk.json to read --env from (default: %(default)s)",
     )
     parser.add_argument(
         "--stream-mode", choices=[m.value for m in StreamMode], default=StreamMode.ON_DEMAND.value
@@ -80,22 +92,55 @@ def parse_dataset(text: str) -> DatasetVolume:
 
 def run(args: argparse.Namespace) -> int:
     """Print the comparison; 2 on bad input."""
+    unpriced: list[str] = []
     try:
-        volumes = [parse_dataset(text) for text in args.dataset]
+        if bool(args.env) == bool(args.dataset):
+            raise ValueError("give either --env or --dataset (repeated)")
+        options: dict[str, Any] = {
+            "stream_mode": StreamMode(args.stream_mode),
+            "shard_count": args.shard_count,
+            "buffer_size_mib": args.buffer_size_mib,
+            "buffer_interval_seconds": args.buffer_interval_seconds,
+        }
+        if args.env:
+            volumes, unpriced, options = _environment(args.context, args.env)
+        else:
+            volumes = [parse_dataset(text) for text in args.dataset]
         result = compare_ingestion_modes(
-            volumes,
-            stream_mode=StreamMode(args.stream_mode),
-            shard_count=args.shard_count,
-            buffer_size_mib=args.buffer_size_mib,
-            buffer_interval_seconds=args.buffer_interval_seconds,
-            jq_hours=args.jq_hours,
-            prices=load_prices(args.region),
+            volumes, jq_hours=args.jq_hours, prices=load_prices(args.region), **options
         )
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(render(result))
+    if unpriced:
+        print(f"\nnot priced (no 'volume' in the config; they stay dedicated): {unpriced}")
     return 0
+
+
+def _environment(
+    context_file: str, env: str
+) -> tuple[list[DatasetVolume], list[str], dict[str, Any]]:
+    """The volumes of ``env``'s datasets, the datasets without one, and its stream and
+    delivery settings, from the ``ml-data-platform`` context of ``context_file``."""
+    from ml_data_platform.config import settings_from_context
+
+    context = json.loads(Path(context_file).read_text()).get("context", {})
+    settings = settings_from_context(context, env)
+    names = [d.name for d in settings.datasets]
+    volumes = [settings.volumes[n] for n in names if n in settings.volumes]
+    if not volumes:
+        raise ValueError(
+            f"environment {env!r}: no dataset gives a 'volume' "
+            '({"records_per_second": ..., "record_bytes": ...}) to price'
+        )
+    options = {
+        "stream_mode": settings.stream.mode,
+        "shard_count": settings.stream.shard_count,
+        "buffer_size_mib": settings.delivery.buffer_size_mib,
+        "buffer_interval_seconds": settings.delivery.buffer_interval_seconds,
+    }
+    return volumes, [n for n in names if n not in settings.volumes], options
 
 
 def render(result: IngestionModePlan) -> str:
