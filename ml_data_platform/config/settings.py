@@ -651,9 +651,10 @@ def _volume(reader: Reader, name: str, *, parquet: bool, group: str) -> DatasetV
     )
     size = reader.integer("record_bytes", None, minimum=1)
     reader.done()
-    for key, value in (("records_per_second", rate), ("record_bytes", size)):
-        if value is None:
-            raise ConfigError(f"{reader.at(key)}: missing required key")
+    if rate is None:
+        raise ConfigError(f"{reader.at('records_per_second')}: missing required key")
+    if size is None:
+        raise ConfigError(f"{reader.at('record_bytes')}: missing required key")
     return DatasetVolume(name, rate, size, parquet=parquet, group=group)
 
 
