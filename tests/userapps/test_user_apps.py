@@ -110,8 +110,12 @@ APPS = [
         "platform_stage_env",
         lambda: app_source("platform_stage_env"),
         frozenset(
-            {f"recsys-staging-{layer}" for layer in ("storage", "catalog", "ingestion")}
-            | {f"recsys-prod-{layer}" for layer in ("storage", "catalog", "ingestion", "warehouse")}
+            # impressions' ingestion stack is its hash slot, 14 (stacks.placement)
+            {f"recsys-staging-{layer}" for layer in ("storage", "catalog", "ingestion-14")}
+            | {
+                f"recsys-prod-{layer}"
+                for layer in ("storage", "catalog", "ingestion-14", "warehouse")
+            }
         ),
         deliveries=2,
         tables=2,

@@ -182,7 +182,8 @@ def test_stage_env_fills_in_what_the_settings_leave_out():
     same = MlDataPlatformStage(
         app, "Same", settings=settings(account=ACCOUNT, region=REGION), env=given
     )
-    assert (same.platform.ingestion.account, same.platform.ingestion.region) == (ACCOUNT, REGION)
+    (ingestion,) = same.platform.ingestion_stacks.values()
+    assert (ingestion.account, ingestion.region) == (ACCOUNT, REGION)
 
 
 def test_stage_env_conflicting_with_the_settings_is_refused():
