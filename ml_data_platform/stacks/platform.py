@@ -19,9 +19,9 @@ from ml_data_platform.core.names import glue_name
 from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
 from ml_data_platform.stacks.catalog_stack import CatalogStack
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
+from ml_data_platform.stacks.placement import check_stack_budget, slot_assignment, slot_suffix
 from ml_data_platform.stacks.replica_stack import ReplicaStack
 from ml_data_platform.stacks.services_stack import ServicesStack
-from ml_data_platform.stacks.placement import check_stack_budget, slot_assignment, slot_suffix
 from ml_data_platform.stacks.storage_stack import StorageStack
 from ml_data_platform.stacks.warehouse_stack import WarehouseStack
 from ml_data_platform.storage import DEFAULT_ZONES, RAW, DataLakeZone
