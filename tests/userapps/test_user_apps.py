@@ -87,7 +87,8 @@ APPS = [
         ),
         frozenset(
             {"Staging-Team"}
-            | {f"recsys-staging-{layer}" for layer in ("storage", "catalog", "ingestion")}
+            # impressions' ingestion stack is its hash slot, 14 (stacks.placement)
+            | {f"recsys-staging-{layer}" for layer in ("storage", "catalog", "ingestion-14")}
         ),
         deliveries=1,
         tables=1,
