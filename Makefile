@@ -135,32 +135,32 @@ gates: synth $(CHECKOV_VENV)/.installed ## cfn-lint and checkov over the synthes
 test: lint typecheck unit userapps gates ## All tests and policy gates (what CI runs)
 
 .PHONY: ls
-ls: install ## List the stacks that diff/deploy/destroy select for ENV
+ls: install flink-jar ## List the stacks that diff/deploy/destroy select for ENV
 	$(CDK) ls $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: diff
-diff: install ## cdk diff the stacks of ENV against the target account (needs AWS credentials)
+diff: install flink-jar ## cdk diff the stacks of ENV against the target account (needs AWS credentials)
 	$(CDK) diff $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: deploy
-deploy: install ## cdk deploy every stack of ENV, refused if data would be lost (ALLOW_DATA_LOSS=1 overrides)
+deploy: install flink-jar ## cdk deploy every stack of ENV, refused if data would be lost (ALLOW_DATA_LOSS=1 overrides)
 	ALLOW_DATA_LOSS=$(ALLOW_DATA_LOSS) $(VENV)/bin/ml-data-platform guard --cdk $(CDK) -- $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 	$(CDK) deploy $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: destroy
-destroy: install ## cdk destroy the stacks of ENV (retained data stays unless ENV opted in to destroy)
+destroy: install flink-jar ## cdk destroy the stacks of ENV (retained data stays unless ENV opted in to destroy)
 	$(CDK) destroy $(STACKS) -c env=$(ENV) $(CDK_ARGS)
 
 .PHONY: bench
-bench: install ## Synth-time ratios to an empty app, synth growth with 1-300 datasets, test-suite time
+bench: install flink-jar ## Synth-time ratios to an empty app, synth growth with 1-300 datasets, test-suite time
 	$(PY) tools/bench.py --breakdown --datasets 1,10,100,300
 
 .PHONY: deploy-local
-deploy-local: $(VENV)/.installed ## Deploy the dev stage on an embedded moto server and report what is real
+deploy-local: $(VENV)/.installed flink-jar ## Deploy the dev stage on an embedded moto server and report what is real
 	$(PY) -m ml_data_platform.local deploy --keep-running
 
 .PHONY: destroy-local
-destroy-local: $(VENV)/.installed ## Delete the local stacks and stop the moto server
+destroy-local: $(VENV)/.installed flink-jar ## Delete the local stacks and stop the moto server
 	$(PY) -m ml_data_platform.local destroy
 
 .PHONY: plan
@@ -168,8 +168,8 @@ plan: $(VENV)/.installed ## Workload planner: make plan ARGS="--events-per-secon
 	$(VENV)/bin/ml-data-platform plan $(ARGS)
 
 .PHONY: diagram
-diagram: $(VENV)/.installed ## Regenerate the architecture diagram in docs/architecture.md
-	$(PY) tools/diagram.py docs/architecture.md --env prod
+diagram: $(VENV)/.installed flink-jar ## Regenerate the architecture diagram in docs/architecture.md
+	$(PY) tools/diagram.py docs/architecture.md --env dev --env prod
 
 .PHONY: mutation
 mutation: $(VENV)/.installed ## Mutation testing of the validation modules (mutmut; not in test): MODULES="names inputs"

@@ -49,8 +49,9 @@ NODE_TYPES: dict[str, tuple[str, str, str]] = {
     "AWS::StepFunctions::StateMachine": ("Step Functions", "([", "])"),
     "AWS::SQS::Queue": ("SQS queue", "[(", ")]"),
     "AWS::KinesisVideo::Stream": ("Kinesis video stream", "[[", "]]"),
+    "AWS::KinesisAnalyticsV2::Application": ("Flink application", "[/", "\\]"),
 }
-LAYER_ORDER = ("storage", "catalog", "ingestion", "warehouse", "services")
+LAYER_ORDER = ("storage", "catalog", "ingestion", "analytics", "warehouse", "services")
 # Top-level property -> edge label (fallback: the property name).
 # (resource type, property) -> edge label, where one property means different things.
 TYPE_EDGE_LABELS = {
@@ -75,6 +76,7 @@ EDGE_LABELS = {
     "Targets": "crawls",
     "WorkGroupConfiguration": "results",
     "NamespaceName": "namespace",
+    "ApplicationConfiguration": "streams",
 }
 _HASH = re.compile(r"[0-9A-F]{8}$")
 _SUB_REF = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z.]+)?\}")

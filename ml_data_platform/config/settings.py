@@ -24,6 +24,13 @@ from typing import Any, cast
 import aws_cdk as cdk
 from aws_cdk import region_info
 
+from ml_data_platform.analytics.flink_application import DEFAULT_MAX_KPUS
+from ml_data_platform.analytics.streaming_features import (
+    DEFAULT_LATENESS_SECONDS,
+    DEFAULT_WINDOW_SECONDS,
+    StreamingFeatures,
+    features_dataset,
+)
 from ml_data_platform.config.reader import ConfigError, Reader, reported_at
 from ml_data_platform.config.services import (
     EventSettings,
@@ -182,6 +189,9 @@ class EnvironmentSettings:
         volumes: ``{dataset name: DatasetVolume}``: the expected traffic of the datasets that
             give ``volume`` (planning only: ``ml-data-platform plan-ingestion --env`` prices
             them dedicated vs shared). Default: none.
+        analytics: ``{dataset name: StreamingFeatures}`` for the datasets whose
+            ``analytics.enabled`` is true (the streaming-features job on Managed Service for
+            Apache Flink, ``AnalyticsStack``). Default: none.
     """
 
     name: str
@@ -200,6 +210,7 @@ class EnvironmentSettings:
     video: VideoSettings = field(default_factory=VideoSettings)
     replication: ReplicationSettings | None = None
     volumes: Mapping[str, DatasetVolume] = field(default_factory=dict)
+    analytics: Mapping[str, StreamingFeatures] = field(default_factory=dict)
 
     @property
     def env(self) -> cdk.Environment | None:
@@ -335,7 +346,10 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
     delivery_reader = reader.child("delivery")
     delivery = _delivery(delivery_reader)
     volumes: dict[str, DatasetVolume] = {}
-    datasets = tuple(_dataset(r, delivery.format, volumes) for r in reader.readers("datasets"))
+    analytics: dict[str, StreamingFeatures] = {}
+    datasets = tuple(
+        _dataset(r, delivery.format, volumes, analytics) for r in reader.readers("datasets")
+    )
     if not datasets:
         raise ConfigError(f"{reader.at('datasets')}: missing required key (at least one dataset)")
     collision = name_collision([d.name for d in datasets])
@@ -367,6 +381,7 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
         restore=read_restore(reader.child("restore")),
         video=read_video(reader.child("video")),
         volumes=volumes,
+        analytics=analytics,
     )
     if reader.has("replication"):
         replication = _replication(reader.child("replication"), reader, settings)
@@ -604,7 +619,10 @@ def _check_warehouse_table(
 
 
 def _dataset(
-    reader: Reader, default_format: DeliveryFormat, volumes: dict[str, DatasetVolume]
+    reader: Reader,
+    default_format: DeliveryFormat,
+    volumes: dict[str, DatasetVolume],
+    analytics: dict[str, StreamingFeatures],
 ) -> Dataset:
     granularities = "/".join(g.name.lower() for g in PartitionGranularity)
     name = reader.required("name", str)
@@ -636,11 +654,29 @@ def _dataset(
             parquet=data_format is DataFormat.PARQUET,
             group=granularity.name.lower(),
         )
+    features = _analytics(reader.child("analytics"))
     reader.done()
     # Only column rules are left (at least one, unique, not a partition key).
-    return reader.wrap(
+    dataset = reader.wrap(
         "columns", lambda: Dataset(name, columns, granularity, data_format, description, keys)
     )
+    if features is not None:
+        reader.wrap("analytics", lambda: features_dataset(dataset))
+        analytics[name] = features
+    return dataset
+
+
+def _analytics(reader: Reader) -> StreamingFeatures | None:
+    """A dataset's ``analytics`` section: the streaming-features job, or None when off."""
+    enabled = reader.optional("enabled", bool, False)
+    features = StreamingFeatures(
+        window_seconds=reader.integer("window_seconds", DEFAULT_WINDOW_SECONDS, minimum=1),
+        lateness_seconds=reader.integer("lateness_seconds", DEFAULT_LATENESS_SECONDS, minimum=0),
+        parallelism=reader.integer("parallelism", 1, minimum=1, maximum=DEFAULT_MAX_KPUS),
+        start_on_deploy=reader.optional("start_on_deploy", bool, False),
+    )
+    reader.done()
+    return features if enabled else None
 
 
 def _volume(reader: Reader, name: str, *, parquet: bool, group: str) -> DatasetVolume:

@@ -5,18 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
+from ml_data_platform.analytics.streaming_features import DEFAULT_CONNECTOR_JAR
 from ml_data_platform.catalog import LakeTable
 from ml_data_platform.config import EnvironmentSettings, Removal
 from ml_data_platform.consumers import MlConsumer
 from ml_data_platform.core.inputs import Kind, require_kind
 from ml_data_platform.core.names import glue_name
 from ml_data_platform.core.removal import ALLOW_DESTROY_CONTEXT
+from ml_data_platform.stacks.analytics_stack import AnalyticsStack
 from ml_data_platform.stacks.catalog_stack import CatalogStack
 from ml_data_platform.stacks.ingestion_stack import IngestionStack
 from ml_data_platform.stacks.placement import check_stack_budget, slot_assignment, slot_suffix
@@ -46,11 +49,15 @@ class PlatformOptions:
             refused with a ``ValueError`` saying what to pass instead. The grants then attach a
             policy of the catalog stack to the role: deploy the role's stack first.
             Default: none (a new role assumed by ``sagemaker.amazonaws.com``).
+        flink_connector_jar: The connector jar of the streaming-features job (``make
+            flink-jar``), for environments with ``analytics``. Default:
+            ``build/flink/ml-data-platform-flink-connectors.jar`` (relative to the app's folder).
     """
 
     synthesizer_factory: Callable[[], cdk.IStackSynthesizer] | None = None
     create_warehouse_table: bool = True
     ml_role: iam.IRole | str | None = None
+    flink_connector_jar: str | Path = DEFAULT_CONNECTOR_JAR
 
 
 DEFAULT_OPTIONS = PlatformOptions()
@@ -82,6 +89,8 @@ class MlDataPlatform(Construct):
             ``None`` when the environment turns none of them on.
         replica: The ``ReplicaStack`` (in the replica region) or ``None`` (no
             ``replication`` configured).
+        analytics: The ``AnalyticsStack`` (streaming features) or ``None`` (no dataset has
+            ``analytics.enabled``).
         ml_consumer: The ``MlConsumer`` (its ``role`` reads curated/analytics and queries).
     """
 
@@ -216,6 +225,26 @@ class MlDataPlatform(Construct):
                     "notifications, video"
                 ),
                 **stack_kwargs("services"),
+            )
+        self.analytics: AnalyticsStack | None = None
+        if settings.analytics:
+            self.analytics = AnalyticsStack(
+                self,
+                "Analytics",
+                data_lake=lake,
+                catalog=self.catalog.catalog,
+                streams=self.streams,
+                datasets={d.name: d for d in settings.datasets},
+                analytics=settings.analytics,
+                connector_jar=options.flink_connector_jar,
+                alarm_topic=self.storage.alarm_topic.topic,
+                catalog_key=self.catalog.catalog.catalog_key,
+                removal_policy=policy,
+                description=(
+                    f"ml-data-platform {settings.name}: streaming features (Managed Service for "
+                    "Apache Flink → Kinesis → Firehose → curated zone)"
+                ),
+                **stack_kwargs("analytics"),
             )
         cdk.Tags.of(self).add("ml-data-platform:project", settings.project)
         cdk.Tags.of(self).add("ml-data-platform:environment", settings.name)

@@ -84,9 +84,10 @@ def test_every_environment_is_in_the_assembly(synthesized):
         if artifact["type"] == "cdk:cloud-assembly"
     }
     assert nested == {"assembly-Dev", "assembly-Prod"}
-    # storage, catalog, ingestion, services per environment, and the prod warehouse
+    # storage, catalog, ingestion, services per environment, dev's analytics and the prod
+    # warehouse
     templates = sorted(p.name for p in outdir.glob("assembly-*/*.template.json"))
-    assert len(templates) == 9, templates
+    assert len(templates) == 10, templates
 
 
 def test_a_config_error_is_one_line_with_the_key_path_and_a_failure(tmp_path):

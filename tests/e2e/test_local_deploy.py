@@ -62,14 +62,20 @@ def checks_of(report: DeployReport, resource_type: str) -> dict[str, str]:
     return {check.name: f"{check.outcome} {check.detail}" for check in rows[0].checks}
 
 
+def test_the_report_says_the_emulator_has_no_managed_flink(report: DeployReport) -> None:
+    text = report.format()
+    assert "no Managed Service for Apache Flink application (moto has none)" in text
+
+
 def test_every_stack_is_created_and_every_read_back_agrees(report: DeployReport) -> None:
     assert deployed_stack_names(report) == [
         "mldp-dev-storage",
         "mldp-dev-catalog",
         "mldp-dev-ingestion-14",  # clickstream's slot (stacks.placement)
         "mldp-dev-services",
+        "mldp-dev-analytics",
     ]
-    assert [s.status for s in report.stacks] == ["CREATE_COMPLETE"] * 4
+    assert [s.status for s in report.stacks] == ["CREATE_COMPLETE"] * 5
     mismatches = [
         (r.logical_id, str(c)) for r in report.rows for c in r.checks if c.outcome == MISMATCH
     ]

@@ -57,6 +57,7 @@ def _stacks(stage):
         platform.storage,
         platform.catalog,
         *platform.ingestion_stacks.values(),
+        platform.analytics,
         platform.warehouse,
         platform.services,
     )

@@ -132,6 +132,20 @@ def services_acknowledgements(root, *, trigger):
     return found
 
 
+def analytics_acknowledgements(root, r):
+    """The streaming-features job (FlinkApplication) and its features stream and delivery."""
+    return {
+        ("AwsSolutions-KDS3", f"{root}/ClickstreamFeaturesStream/Stream"),
+        ("AwsSolutions-KDF1", f"{root}/ClickstreamFeaturesDelivery/DeliveryStream"),
+        *iam5(
+            f"{root}/ClickstreamFeaturesDelivery/Policy",
+            f"{r.bucket('curated')}/clickstream-features/year=*",
+            f"{r.bucket('curated')}/errors/clickstream-features/*",
+        ),
+        *iam5(f"{root}/ClickstreamFeatures/Policy", r.arn("logs", "log-group:*"), "*"),
+    }
+
+
 def warehouse_acknowledgements(stage, r):
     """The warehouse stack's set (tests/nag/test_warehouse_nag.py) at the platform's paths."""
     return {
@@ -151,6 +165,8 @@ def expected(stage):
         *catalog_acknowledgements(f"{root}/Catalog", r),
         *ingestion_acknowledgements(f"{root}/Ingestion14", r),  # clickstream's slot
     }
+    if stage == "Dev":  # the dataset's analytics.enabled
+        found |= analytics_acknowledgements(f"{root}/Analytics", r)
     if stage == "Prod":  # warehouse.enabled
         found |= warehouse_acknowledgements(stage, r)
     found |= services_acknowledgements(root, trigger=stage == "Dev")

@@ -15,7 +15,7 @@ SPEC.loader.exec_module(diagram)
 
 @pytest.fixture(scope="module")
 def graph():
-    return diagram.Graph(diagram.synthesize(["prod"]))
+    return diagram.Graph(diagram.synthesize(["dev", "prod"]))
 
 
 def test_the_documented_diagram_is_current(graph):
@@ -25,12 +25,13 @@ def test_the_documented_diagram_is_current(graph):
 
 def test_the_diagram_draws_every_layer_and_the_data_flow(graph):
     layers = {stack.layer for stack in graph.stacks}
-    assert layers == {"storage", "catalog", "ingestion", "warehouse", "services"}
+    assert layers == {"storage", "catalog", "ingestion", "analytics", "warehouse", "services"}
     labels = {label for _, _, label in graph.edges}
     assert {"source", "delivers to", "loads", "encrypted by"} <= labels
     kinds = {node.type for node in graph.nodes.values()}
     assert "AWS::RedshiftServerless::Namespace" in kinds
     assert "AWS::KinesisFirehose::DeliveryStream" in kinds
+    assert "AWS::KinesisAnalyticsV2::Application" in kinds
 
 
 def test_replace_block_needs_exactly_one_pair_of_markers():
