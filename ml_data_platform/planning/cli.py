@@ -77,6 +77,24 @@ def register(subparsers: Any) -> None:
             default=DEFAULT_ZONE_ACCESS[zone].value,
             help=f"access pattern of the {zone.value} zone (default: %(default)s)",
         )
+    parser.add_argument(
+        "--analytics-parallelism",
+        type=int,
+        help="price the dataset's streaming-features application (Managed Service for Apache "
+        "Flink, cdk.json datasets[].analytics) at this parallelism (default: off)",
+    )
+    parser.add_argument(
+        "--analytics-parallelism-per-kpu",
+        type=int,
+        default=1,
+        help="parallel tasks per KPU, 1-8 (default: 1)",
+    )
+    parser.add_argument(
+        "--analytics-backup-gb",
+        type=float,
+        default=0.0,
+        help="GB of the application's snapshots kept (default: 0, not priced)",
+    )
     parser.add_argument("--region", default="us-east-1", help="price table (default: us-east-1)")
     parser.add_argument("--months", type=int, default=12, help="months to estimate (default: 12)")
     parser.add_argument("--env", default="dev", help="environment name in the context")
@@ -109,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
             dynamic_partitioning=args.dynamic_partitioning,
             region=args.region,
             compression_ratio=args.compression_ratio,
+            analytics_parallelism=args.analytics_parallelism,
+            analytics_parallelism_per_kpu=args.analytics_parallelism_per_kpu,
+            analytics_backup_gb=args.analytics_backup_gb,
         )
         result = plan(profile, months=args.months)
         context = result.to_context(args.env)
@@ -159,6 +180,17 @@ def render(result: Plan) -> str:
             for zone in Zone
         ),
     ]
+    flink = profile.analytics_kpus is not None
+    if flink:
+        settings.append(
+            [
+                "analytics",
+                f"parallelism {profile.analytics_parallelism}, "
+                f"{profile.analytics_parallelism_per_kpu} per KPU",
+                f"{profile.analytics_kpus} KPU + 1 orchestration KPU (datasets[].analytics: "
+                f"enabled, parallelism {profile.analytics_parallelism})",
+            ]
+        )
     money = [
         [
             str(month.month),
@@ -166,6 +198,7 @@ def render(result: Plan) -> str:
             _money(month.kinesis),
             _money(month.firehose),
             _money(month.athena),
+            *([_money(month.flink)] if flink else []),
             _money(month.standard_only.total),
             _money(month.lifecycle.total),
             _money(month.standard_only_total),
@@ -183,6 +216,7 @@ def render(result: Plan) -> str:
             _money(sum(month.kinesis for month in costs.months)),
             _money(sum(month.firehose for month in costs.months)),
             _money(sum(month.athena for month in costs.months)),
+            *([_money(sum(month.flink for month in costs.months))] if flink else []),
             _money(s3_standard),
             _money(s3_lifecycle),
             _money(costs.standard_only_total),
@@ -212,6 +246,7 @@ def render(result: Plan) -> str:
                 "Kinesis",
                 "Firehose",
                 "Athena",
+                *(["Flink"] if flink else []),
                 "S3 Standard-only",
                 "S3 lifecycle",
                 "total Standard-only",

@@ -15,6 +15,10 @@ Model (pure Python, deterministic):
   infrequent until day 90, archive instant access after.
 - Deleting an object before its class's minimum storage duration bills the remaining days.
 - Kinesis: one stream read once (by Firehose); Firehose: one delivery stream to the lake.
+- Managed Service for Apache Flink (only with ``analytics_parallelism``): one
+  streaming-features application running all month on ``ceil(parallelism / parallelism per
+  KPU)`` KPUs plus the orchestration KPU, 50 GB of running application storage per KPU, and
+  ``analytics_backup_gb`` of snapshots.
 - Athena: ``queries_per_day`` queries every day, each scanning
   ``WorkloadProfile.query_scanned_bytes`` (default: one day of raw data as stored, i.e. a query
   filtering on one day's partitions), rounded up to a whole MB and at least
@@ -34,6 +38,8 @@ from types import MappingProxyType
 from ml_data_platform.core.inputs import require_int
 from ml_data_platform.planning.prices import (
     DAYS_PER_MONTH,
+    FLINK_ORCHESTRATION_KPUS,
+    FLINK_RUNNING_STORAGE_GB_PER_KPU,
     GB,
     MB,
     SECONDS_PER_MONTH,
@@ -66,6 +72,7 @@ class LineItem(Enum):
     KINESIS = "kinesis"
     FIREHOSE = "firehose"
     ATHENA = "athena"
+    FLINK = "flink"
     S3_STORAGE = "s3-storage"
     S3_TRANSITIONS = "s3-transitions"
     S3_MONITORING = "s3-monitoring"
@@ -97,7 +104,8 @@ class StorageMonth:
 
 @dataclass(frozen=True)
 class MonthCost:
-    """Costs of one month (1-based), with the lifecycle and with S3 Standard only."""
+    """Costs of one month (1-based), with the lifecycle and with S3 Standard only;
+    ``flink``: the streaming-features application (0 without one)."""
 
     month: int
     lifecycle: StorageMonth
@@ -105,6 +113,7 @@ class MonthCost:
     kinesis: float
     firehose: float
     athena: float
+    flink: float = 0.0
 
     @property
     def items(self) -> Mapping[LineItem, float]:
@@ -114,6 +123,7 @@ class MonthCost:
                 LineItem.KINESIS: self.kinesis,
                 LineItem.FIREHOSE: self.firehose,
                 LineItem.ATHENA: self.athena,
+                LineItem.FLINK: self.flink,
                 LineItem.S3_STORAGE: self.lifecycle.storage,
                 LineItem.S3_TRANSITIONS: self.lifecycle.transitions,
                 LineItem.S3_MONITORING: self.lifecycle.monitoring,
@@ -124,12 +134,17 @@ class MonthCost:
     @property
     def total(self) -> float:
         """Everything, with the lifecycle."""
-        return self.kinesis + self.firehose + self.athena + self.lifecycle.total
+        return self._shared + self.lifecycle.total
 
     @property
     def standard_only_total(self) -> float:
         """Everything, with the raw zone kept in S3 Standard."""
-        return self.kinesis + self.firehose + self.athena + self.standard_only.total
+        return self._shared + self.standard_only.total
+
+    @property
+    def _shared(self) -> float:
+        """What the raw zone's lifecycle does not change."""
+        return self.kinesis + self.firehose + self.athena + self.flink
 
     @property
     def savings(self) -> float:
@@ -240,9 +255,10 @@ def estimate_costs(
         objects=monthly_objects,
     )
     athena = prices.athena.monthly(profile.queries_per_day, profile.query_scanned_bytes)
+    flink = _flink(profile, prices)
     return CostEstimate(
         months=tuple(
-            MonthCost(index + 1, lifecycle_month, standard_month, kinesis, firehose, athena)
+            MonthCost(index + 1, lifecycle_month, standard_month, kinesis, firehose, athena, flink)
             for index, (lifecycle_month, standard_month) in enumerate(
                 zip(with_lifecycle, standard_only, strict=True)
             )
@@ -368,6 +384,22 @@ def _crossed(age: float, start: float, end: float) -> float:
     return max(0.0, end - age) - max(0.0, start - age)
 
 
+def _flink(profile: WorkloadProfile, prices: PriceTable) -> float:
+    """A month of the streaming-features application; 0 without one."""
+    if profile.analytics_parallelism is None:
+        return 0.0
+    if prices.flink is None:
+        raise ValueError(
+            f"analytics_parallelism: the {prices.region} price table has no Managed Service "
+            "for Apache Flink prices (its 'flink' section)"
+        )
+    return prices.flink.monthly(
+        profile.analytics_parallelism,
+        profile.analytics_parallelism_per_kpu,
+        profile.analytics_backup_gb,
+    )
+
+
 def _notes(profile: WorkloadProfile, prices: PriceTable) -> list[str]:
     notes = []
     if profile.stream_retention_hours > 24:
@@ -393,6 +425,23 @@ def _notes(profile: WorkloadProfile, prices: PriceTable) -> list[str]:
             f"{'query' if profile.queries_per_day == 1 else 'queries'}/day, "
             f"each scanning {scanned:,.1f} MiB "
             f"({source}), billed as {billed:,} MB each"
+        )
+    kpus = profile.analytics_kpus
+    if kpus is not None and prices.flink is not None:
+        flink = prices.flink
+        backups = (
+            f"{profile.analytics_backup_gb:,g} GB of snapshots"
+            if profile.analytics_backup_gb
+            else "snapshots not priced (analytics_backup_gb 0)"
+        )
+        notes.append(
+            f"Flink: parallelism {profile.analytics_parallelism} at "
+            f"{profile.analytics_parallelism_per_kpu} per KPU = {kpus} KPU"
+            f"{'' if kpus == 1 else 's'} + {FLINK_ORCHESTRATION_KPUS} for orchestration, "
+            f"running all month ({flink.kpu_monthly(kpus):,.2f}); "
+            f"{kpus * FLINK_RUNNING_STORAGE_GB_PER_KPU:,} GB running storage "
+            f"({flink.storage_monthly(kpus):,.2f}); {backups}. Not priced: KPUs autoscaling "
+            "adds under load, the features stream and its delivery"
         )
     if profile.compression_ratio == 1:
         notes.append("no compression assumed (compression_ratio 1): storage is an upper bound")

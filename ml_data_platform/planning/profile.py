@@ -14,7 +14,11 @@ from ml_data_platform.core.limits import (
     KINESIS_MIN_RETENTION_HOURS,
     MIB,
 )
-from ml_data_platform.planning.prices import SECONDS_PER_DAY
+from ml_data_platform.planning.prices import (
+    FLINK_MAX_PARALLELISM_PER_KPU,
+    SECONDS_PER_DAY,
+    flink_kpus,
+)
 from ml_data_platform.planning.sizing import require_positive
 from ml_data_platform.storage import zones
 from ml_data_platform.storage.lifecycle import LifecyclePreset
@@ -90,6 +94,13 @@ class WorkloadProfile:
         query_scanned_mib: Average data one query scans, in MiB. Default: one day of raw data
             as stored (average bytes/s × 86,400 / compression_ratio), i.e. a query filtering on
             one day's partitions.
+        analytics_parallelism: Parallelism of the dataset's streaming-features application
+            on Managed Service for Apache Flink (cdk.json ``datasets[].analytics.parallelism``),
+            priced running all month. Default: None (no application: ``analytics`` off).
+        analytics_parallelism_per_kpu: Parallel tasks per KPU, 1–8. Default: 1 (the
+            construct's).
+        analytics_backup_gb: GB of durable application backups (snapshots) kept. Default: 0
+            (not priced).
     """
 
     peak_events_per_second: float
@@ -104,6 +115,9 @@ class WorkloadProfile:
     region: str = "us-east-1"
     compression_ratio: float = 1.0
     query_scanned_mib: float | None = None
+    analytics_parallelism: int | None = None
+    analytics_parallelism_per_kpu: int = 1
+    analytics_backup_gb: float = 0.0
 
     def __post_init__(self) -> None:
         peak = require_positive(self.peak_events_per_second, "peak_events_per_second")
@@ -133,7 +147,26 @@ class WorkloadProfile:
         require_positive(self.compression_ratio, "compression_ratio")
         if self.query_scanned_mib is not None:
             require_positive(self.query_scanned_mib, "query_scanned_mib")
+        if self.analytics_parallelism is not None:
+            require_int(self.analytics_parallelism, "analytics_parallelism", minimum=1)
+        require_int(
+            self.analytics_parallelism_per_kpu,
+            "analytics_parallelism_per_kpu",
+            minimum=1,
+            maximum=FLINK_MAX_PARALLELISM_PER_KPU,
+        )
+        backup = self.analytics_backup_gb
+        if isinstance(backup, bool) or not isinstance(backup, (int, float)) or backup < 0:
+            raise ValueError(f"analytics_backup_gb must be a number ≥ 0, got {backup!r}")
         object.__setattr__(self, "zone_access", _zone_access(self.zone_access))
+
+    @property
+    def analytics_kpus(self) -> int | None:
+        """KPUs of the streaming-features application (without the orchestration KPU), or
+        None without one."""
+        if self.analytics_parallelism is None:
+            return None
+        return flink_kpus(self.analytics_parallelism, self.analytics_parallelism_per_kpu)
 
     @property
     def average_bytes_per_second(self) -> float:

@@ -14,6 +14,9 @@ Billing rules (from the pricing pages listed in each price file's ``source``):
   partitioning per GB processed and per 1,000 objects delivered to S3.
 - Athena (SQL queries): per TB scanned, each query's bytes rounded up to a whole MB with a
   minimum per query (10 MB: ``minimum_scanned_mb``).
+- Managed Service for Apache Flink: per KPU-hour for ``ceil(parallelism / parallelism per
+  KPU)`` KPUs plus one orchestration KPU per application; running application storage per
+  GB-month, 50 GB per KPU; durable application backups (snapshots) per GB-month.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
+from ml_data_platform.core.inputs import require_int
 from ml_data_platform.storage.lifecycle import StorageClass
 
 TB = 2**40
@@ -45,6 +49,15 @@ STANDARD = "STANDARD"
 KINESIS_ON_DEMAND_WRITE_UNIT_BYTES = 1 * KB
 KINESIS_PUT_PAYLOAD_UNIT_BYTES = 25 * KB
 FIREHOSE_BILLING_UNIT_BYTES = 5 * KB
+
+FLINK_ORCHESTRATION_KPUS = 1
+"""KPUs billed per Apache Flink application on top of its own, for orchestration (Managed
+Service for Apache Flink developer guide, how-pricing.html)."""
+FLINK_RUNNING_STORAGE_GB_PER_KPU = 50
+"""Running application storage allocated with each KPU (developer guide, how-resources.html:
+one KPU is 1 vCPU, 4 GB of memory and 50 GB of disk)."""
+FLINK_MAX_PARALLELISM_PER_KPU = 8
+"""``ParallelismPerKPU`` is 1–8 (developer guide, how-scaling.html)."""
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
@@ -164,6 +177,55 @@ class AthenaPrices:
         return queries * self.billed_bytes_per_query(scanned_bytes_per_query) / TB * self.scanned_tb
 
 
+def flink_kpus(parallelism: int, parallelism_per_kpu: int = 1) -> int:
+    """KPUs a Flink application runs on: ``parallelism / parallelism_per_kpu``, rounded up
+    (without the orchestration KPU)."""
+    require_int(parallelism, "parallelism", minimum=1)
+    require_int(
+        parallelism_per_kpu,
+        "parallelism_per_kpu",
+        minimum=1,
+        maximum=FLINK_MAX_PARALLELISM_PER_KPU,
+    )
+    return -(-parallelism // parallelism_per_kpu)
+
+
+@dataclass(frozen=True)
+class FlinkPrices:
+    """Amazon Managed Service for Apache Flink prices (Apache Flink applications).
+
+    Args:
+        kpu_hour: Per KPU-hour (1 vCPU, 4 GB of memory).
+        running_storage_gb_month: Running application storage, per GB-month
+            (``FLINK_RUNNING_STORAGE_GB_PER_KPU`` per KPU).
+        backup_gb_month: Durable application backups (snapshots), per GB-month.
+    """
+
+    kpu_hour: float
+    running_storage_gb_month: float
+    backup_gb_month: float
+
+    def kpu_monthly(self, kpus: int) -> float:
+        """``kpus`` KPUs and the orchestration KPU, running all month."""
+        return (kpus + FLINK_ORCHESTRATION_KPUS) * HOURS_PER_MONTH * self.kpu_hour
+
+    def storage_monthly(self, kpus: int) -> float:
+        """The running application storage of ``kpus`` KPUs for a month."""
+        return kpus * FLINK_RUNNING_STORAGE_GB_PER_KPU * self.running_storage_gb_month
+
+    def monthly(
+        self, parallelism: int, parallelism_per_kpu: int = 1, backup_gb: float = 0.0
+    ) -> float:
+        """One application running all month at ``parallelism``, keeping ``backup_gb`` GB of
+        snapshots."""
+        kpus = flink_kpus(parallelism, parallelism_per_kpu)
+        if isinstance(backup_gb, bool) or not isinstance(backup_gb, (int, float)) or backup_gb < 0:
+            raise ValueError(f"backup_gb must be a number ≥ 0, got {backup_gb!r}")
+        return (
+            self.kpu_monthly(kpus) + self.storage_monthly(kpus) + backup_gb * self.backup_gb_month
+        )
+
+
 RESTORE_CLASSES = ("GLACIER", "DEEP_ARCHIVE", "INTELLIGENT_TIERING")
 """Storage classes whose objects are restored before they can be read (Intelligent-Tiering:
 its archive access tiers)."""
@@ -204,6 +266,8 @@ class PriceTable:
         firehose: Firehose prices.
         athena: Athena query prices.
         restore: S3 restore prices (``s3_restore``), for the restore CLI. Default: none.
+        flink: Managed Service for Apache Flink prices (``flink``), for profiles with a
+            streaming-features application. Default: none.
     """
 
     region: str
@@ -217,6 +281,7 @@ class PriceTable:
     firehose: FirehosePrices
     athena: AthenaPrices
     restore: RestorePrices | None = None
+    flink: FlinkPrices | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PriceTable:
@@ -268,6 +333,15 @@ class PriceTable:
                 minimum_scanned_mb=reader.integer("athena.minimum_scanned_mb"),
             ),
             restore=_restore_prices(reader) if "s3_restore" in data else None,
+            flink=(
+                FlinkPrices(
+                    kpu_hour=reader.price("flink.kpu_hour"),
+                    running_storage_gb_month=reader.price("flink.running_storage_gb_month"),
+                    backup_gb_month=reader.price("flink.backup_gb_month"),
+                )
+                if "flink" in data
+                else None
+            ),
         )
 
 
