@@ -1,8 +1,7 @@
-"""``replication`` in cdk.json: validated at its key path; when on, a replica stack in the
-replica region and one ZoneReplication per chosen zone in the storage stack, nag-clean with
-the replication acknowledgement dropped exactly on the replicated zones."""
-
-import copy
+"""``replication`` in cdk.json, when on: a replica stack in the replica region and one
+ZoneReplication per chosen zone in the storage stack, nag-clean with the replication
+acknowledgement dropped exactly on the replicated zones. How the setting is read and
+validated: tests/unit/config/test_replication_config.py."""
 
 import pytest
 from aws_cdk.assertions import Template
@@ -11,7 +10,6 @@ from ml_data_platform.compliance.control_tower import (
     CONTROL_TOWER_PLUGIN,
     enable_control_tower_checks,
 )
-from ml_data_platform.config import ConfigError, settings_from_context
 from ml_data_platform.stacks import build_platform
 from tests.conftest import acknowledged_rules, make_app, synth_with_nag
 
@@ -30,99 +28,6 @@ CONTEXT = {
         },
     }
 }
-
-
-def with_replication(replication, **environment):
-    context = copy.deepcopy(CONTEXT)
-    prod = context["ml-data-platform"]["environments"]["prod"]
-    prod.update(environment)
-    prod["replication"] = replication
-    for key, value in environment.items():
-        if value is None:
-            del prod[key]
-    return context
-
-
-def test_replication_settings_are_read_in_zone_order():
-    settings = settings_from_context(CONTEXT, "prod")
-    assert settings.replication.region == "us-west-2"
-    assert settings.replication.zones == ("raw", "curated")
-    assert settings.replication.bucket_name(settings, "raw") == (
-        f"acme-prod-raw-{ACCOUNT}-us-west-2"
-    )
-    assert settings.replication.key_alias(settings) == "alias/ml-data-platform/acme-prod/replica"
-
-
-def test_replication_is_off_by_default():
-    assert settings_from_context(with_replication(None), "prod").replication is None
-
-
-@pytest.mark.parametrize(
-    ("replication", "environment", "message"),
-    [
-        (
-            {"region": "us-east-1", "zones": ["raw"]},
-            {},
-            "environments.prod.replication.region: 'us-east-1' is the environment's own region",
-        ),
-        (
-            {"region": "us-westt-2", "zones": ["raw"]},
-            {},
-            "environments.prod.replication.region: 'us-westt-2' is not an AWS region",
-        ),
-        ({"zones": ["raw"]}, {}, "environments.prod.replication.region: missing required key"),
-        (
-            {"region": "us-west-2", "zones": ["raw", "gold"]},
-            {},
-            "environments.prod.replication.zones[1]: 'gold' is not a zone",
-        ),
-        (
-            {"region": "us-west-2", "zones": ["raw", "raw"]},
-            {},
-            "environments.prod.replication.zones[1]: 'raw' is repeated",
-        ),
-        (
-            {"region": "us-west-2", "zones": []},
-            {},
-            "environments.prod.replication.zones: name at least one zone",
-        ),
-        (
-            {"region": "us-west-2", "zones": "raw"},
-            {},
-            "environments.prod.replication.zones: must be",
-        ),
-        (
-            {"region": "us-west-2", "zones": ["raw"], "zone": ["curated"]},
-            {},
-            "environments.prod.replication",
-        ),
-        (
-            {"region": "us-west-2", "zones": ["raw"]},
-            {"account": None},
-            "environments.prod.account: required when replication is set",
-        ),
-        (
-            {"region": "us-west-2", "zones": ["raw"]},
-            {"region": None},
-            "environments.prod.region: required when replication is set",
-        ),
-    ],
-)
-def test_bad_replication_names_the_key_path(replication, environment, message):
-    with pytest.raises(ConfigError) as error:
-        settings_from_context(with_replication(replication, **environment), "prod")
-    assert message in str(error.value)
-
-
-def test_too_long_replica_bucket_name_is_refused_at_the_zones_key():
-    context = with_replication({"region": "ap-southeast-2", "zones": ["analytics"]})
-    context["ml-data-platform"]["project"] = "a-very-long-project-name"
-    with pytest.raises(ConfigError) as error:
-        settings_from_context(context, "prod")
-    message = str(error.value)
-    assert message.startswith("ml-data-platform.environments.prod.replication.zones: ")
-    assert "replica bucket name of zone 'analytics'" in message
-    assert "shorten the project or environment name" in message
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,128 @@
+"""Config errors word for word (key path, value, rule), values read through unchanged, and
+limits on both sides: the behaviours a mutation run of config/ found unpinned (issue 19)."""
+
+import copy
+
+import pytest
+
+from ml_data_platform.config import (
+    ConfigError,
+    all_environments,
+    pipeline_settings,
+    settings_from_context,
+)
+
+AT = "ml-data-platform.environments.dev"
+SLUG_RULE = "must be 1–31 lowercase letters, digits or '-', starting with a letter"
+COLUMNS = [{"name": "id", "type": "string"}]
+MINIMAL = {"ml-data-platform": {"environments": {"dev": {"datasets": [{"name": "events", "columns": COLUMNS}]}}}}  # fmt: skip
+PIPELINE = {
+    "connection_arn": "arn:aws:codeconnections:us-east-1:111111111111:connection/x",
+    "repository": "acme/ml-data-platform",
+    "account": "111111111111",
+    "region": "us-east-1",
+}
+
+
+def with_env(**overrides):
+    context = copy.deepcopy(MINIMAL)
+    context["ml-data-platform"]["environments"]["dev"].update(overrides)
+    return context
+
+
+def with_root(**overrides):
+    context = copy.deepcopy(MINIMAL)
+    context["ml-data-platform"].update(overrides)
+    return context
+
+
+def error_of(read, context):
+    with pytest.raises(ConfigError) as raised:
+        read(context)
+    return str(raised.value)
+
+
+def dev(context):
+    return settings_from_context(context, "dev")
+
+
+@pytest.mark.parametrize(
+    ("dataset", "message"),
+    [
+        ({"name": "Events"}, f"name: dataset name 'Events' {SLUG_RULE}"),
+        ({"name": 5}, "name: must be a string, got int 5"),
+        ({"name": "e", "format": "csv"}, "format: 'csv' is not one of json-gzip/parquet"),
+    ],
+)
+def test_dataset_errors_name_the_key_the_value_and_the_rule(dataset, message):
+    context = with_env(datasets=[{"columns": COLUMNS, **dataset}])
+    assert error_of(dev, context) == f"{AT}.datasets[0].{message}"
+
+
+def test_the_delivery_format_names_the_formats():
+    message = error_of(dev, with_env(delivery={"format": "csv"}))
+    assert message == f"{AT}.delivery.format: 'csv' is not one of json-gzip/parquet"
+
+
+def test_an_environment_name_must_be_a_slug():
+    context = copy.deepcopy(MINIMAL)
+    environments = context["ml-data-platform"]["environments"]
+    environments["Dev"] = environments.pop("dev")
+    assert error_of(all_environments, context) == (
+        f"ml-data-platform.environments.Dev.name: environment name 'Dev' {SLUG_RULE}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("project", "message"),
+    [
+        ("Acme", f"project 'Acme' {SLUG_RULE}"),
+        (5, "must be a string, got int 5"),
+    ],
+)
+def test_the_project_must_be_a_slug(project, message):
+    context = with_root(project=project)
+    assert error_of(all_environments, context) == f"ml-data-platform.project: {message}"
+
+
+def test_a_warehouse_needs_the_environments_region():
+    message = error_of(dev, with_env(warehouse={"enabled": True}))
+    assert message == (
+        f"{AT}.region: required when warehouse.enabled is true (the warehouse admits Firehose's "
+        "CIDR block for the region)"
+    )
+
+
+def test_comments_and_descriptions_are_kept():
+    column = {"name": "id", "type": "string", "comment": "the event id"}
+    dataset = {"name": "events", "description": "click events", "columns": [column]}
+    (read,) = dev(with_env(datasets=[dataset])).datasets
+    assert read.description == "click events"
+    assert read.columns[0].comment == "the event id"
+
+
+def test_dynamic_partitioning_allows_a_60_second_buffer_interval_and_not_59():
+    keys = [{"name": "country", "query": ".country"}]
+    dataset = {"name": "orders", "columns": COLUMNS, "partition_keys": keys}
+    at_limit = with_env(datasets=[dataset], delivery={"buffer_interval_seconds": 60})
+    assert dev(at_limit).delivery.buffer_interval_seconds == 60
+    below = with_env(datasets=[dataset], delivery={"buffer_interval_seconds": 59})
+    assert error_of(dev, below) == (
+        f"{AT}.delivery.buffer_interval_seconds: must be ≥ 60 with dynamic partitioning "
+        "(datasets ['orders'] have partition_keys), got 59"
+    )
+
+
+def test_the_pipeline_section_is_accepted_beside_the_environments_and_must_be_an_object():
+    assert sorted(all_environments(with_root(pipeline=PIPELINE))) == ["dev"]
+    message = error_of(all_environments, with_root(pipeline="acme/ml-data-platform"))
+    assert (
+        message == "ml-data-platform.pipeline: must be an object, got str 'acme/ml-data-platform'"
+    )
+
+
+def test_the_pipeline_branch_is_read_and_type_checked():
+    settings = pipeline_settings(with_root(pipeline={**PIPELINE, "branch": "release"}))
+    assert settings.branch == "release"
+    message = error_of(pipeline_settings, with_root(pipeline={**PIPELINE, "branch": 5}))
+    assert message == "ml-data-platform.pipeline.branch: must be a string, got int 5"
