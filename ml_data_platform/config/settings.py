@@ -654,6 +654,8 @@ def _dataset(
             parquet=data_format is DataFormat.PARQUET,
             group=granularity.name.lower(),
         )
+    else:
+        reader.child("volume")  # absent or null: none (and a known key for the typo hints)
     features = _analytics(reader.child("analytics"))
     reader.done()
     # Only column rules are left (at least one, unique, not a partition key).
