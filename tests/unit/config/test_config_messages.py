@@ -11,6 +11,7 @@ from ml_data_platform.config import (
     pipeline_settings,
     settings_from_context,
 )
+from ml_data_platform.planning import DatasetVolume
 
 AT = "ml-data-platform.environments.dev"
 SLUG_RULE = "must be 1–31 lowercase letters, digits or '-', starting with a letter"
@@ -126,3 +127,54 @@ def test_the_pipeline_branch_is_read_and_type_checked():
     assert settings.branch == "release"
     message = error_of(pipeline_settings, with_root(pipeline={**PIPELINE, "branch": 5}))
     assert message == "ml-data-platform.pipeline.branch: must be a string, got int 5"
+
+
+def with_volume(volume, **dataset):
+    return with_env(datasets=[{"name": "events", "columns": COLUMNS, "volume": volume, **dataset}])
+
+
+def test_a_volume_is_read_with_its_values_and_the_datasets_format_and_granularity():
+    volume = {"records_per_second": 0.25, "record_bytes": 1}  # 1 byte: the inclusive minimum
+    settings = dev(with_volume(volume, format="parquet", granularity="day"))
+    assert settings.volumes == {
+        "events": DatasetVolume("events", 0.25, 1, parquet=True, group="day")
+    }
+    json_hourly = dev(with_volume({"records_per_second": 3, "record_bytes": 700})).volumes
+    assert json_hourly == {"events": DatasetVolume("events", 3.0, 700, parquet=False, group="hour")}
+    assert isinstance(json_hourly["events"].records_per_second, float)
+    assert dev(with_volume(None)).volumes == {}
+
+
+RATE_RULE = "is not a number > 0 (average records per second)"
+
+
+@pytest.mark.parametrize(
+    ("volume", "message"),
+    [
+        ({"records_per_second": 0, "record_bytes": 9}, f"records_per_second: 0 {RATE_RULE}"),
+        ({"records_per_second": -2, "record_bytes": 9}, f"records_per_second: -2 {RATE_RULE}"),
+        ({"records_per_second": True, "record_bytes": 9}, f"records_per_second: True {RATE_RULE}"),
+        ({"records_per_second": "5", "record_bytes": 9}, f"records_per_second: '5' {RATE_RULE}"),
+        ({"record_bytes": 9}, "records_per_second: missing required key"),
+        ({"records_per_second": 1, "record_bytes": 0}, "record_bytes: must be ≥ 1, got 0"),
+        ({"records_per_second": 1}, "record_bytes: missing required key"),
+        (
+            {"records_per_second": 1, "record_bytes": 1.5},
+            "record_bytes: must be an integer, got float 1.5",
+        ),
+    ],
+)
+def test_a_bad_volume_names_the_key_the_value_and_the_rule(volume, message):
+    assert error_of(dev, with_volume(volume)) == f"{AT}.datasets[0].volume.{message}"
+
+
+def test_volume_is_a_known_dataset_key_even_when_absent():
+    """A typo of ``volume`` is named like any other key's; null means no volume, as for every
+    optional section."""
+    message = error_of(
+        dev, with_env(datasets=[{"name": "events", "columns": COLUMNS, "volum": {}}])
+    )
+    assert message.startswith(
+        f"{AT}.datasets[0]: unknown keys ['volum'] (did you mean 'volum' -> 'volume'?); allowed: "
+    )
+    assert "'volume'" in message.split("allowed: ")[1]
