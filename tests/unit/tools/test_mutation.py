@@ -72,14 +72,19 @@ def test_a_renumbered_equivalent_is_judged_again(monkeypatch, tmp_path):
     }
 
 
-def test_make_test_does_not_run_mutation():
-    """`make -n test` (what make would run, printed, nothing run) never mentions mutmut."""
-    printed = subprocess.run(
-        ["make", "-n", "test", "unit", "userapps"],
+def _make_dry_run(*targets):
+    """What make would run for ``targets``, printed, nothing run."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "-n", *targets],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     ).stdout
+
+
+def test_make_test_does_not_run_mutation():
+    assert "tools/mutation.py" in _make_dry_run("mutation")
+    printed = _make_dry_run("test", "unit", "userapps")
     assert "pytest" in printed
-    assert "mutation" not in printed and "mutmut" not in printed
+    assert "tools/mutation.py" not in printed and "mutmut" not in printed
