@@ -4,10 +4,12 @@ dedicated vs shared ingestion priced per dataset (``ingestion_mode``)."""
 
 from ml_data_platform.datasets import DeliveryFormat
 from ml_data_platform.planning.cost import (
+    AnalyticsCost,
     CostEstimate,
     LineItem,
     MonthCost,
     StorageMonth,
+    analytics_costs,
     estimate_costs,
     estimate_storage,
 )
@@ -41,6 +43,7 @@ from ml_data_platform.planning.sizing import (
 __all__ = [
     "DEFAULT_ZONE_ACCESS",
     "AccessPattern",
+    "AnalyticsCost",
     "Buffering",
     "CostEstimate",
     "DatasetComparison",
@@ -59,6 +62,7 @@ __all__ = [
     "StreamRecommendation",
     "WorkloadProfile",
     "Zone",
+    "analytics_costs",
     "available_regions",
     "compare_ingestion_modes",
     "estimate_costs",

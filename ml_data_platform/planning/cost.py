@@ -46,6 +46,7 @@ from ml_data_platform.planning.prices import (
     STANDARD,
     PriceTable,
     S3Prices,
+    flink_kpus,
     load_prices,
 )
 from ml_data_platform.planning.profile import WorkloadProfile, Zone
@@ -382,6 +383,49 @@ def _integral_of_min(age: float, start: float, end: float) -> float:
 def _crossed(age: float, start: float, end: float) -> float:
     """Days of ingest that reach ``age`` between days ``start`` and ``end``."""
     return max(0.0, end - age) - max(0.0, start - age)
+
+
+@dataclass(frozen=True)
+class AnalyticsCost:
+    """A month of one dataset's streaming-features application, running all month.
+
+    Args:
+        dataset: The dataset (its ``analytics`` section in cdk.json).
+        parallelism: The application's parallelism (one task per KPU, as the platform runs it).
+        kpus: Its KPUs, without the orchestration KPU.
+        kpu_hours: KPU-hours of those KPUs and the orchestration KPU.
+        running_storage: 50 GB of running application storage per KPU.
+    """
+
+    dataset: str
+    parallelism: int
+    kpus: int
+    kpu_hours: float
+    running_storage: float
+
+    @property
+    def total(self) -> float:
+        return self.kpu_hours + self.running_storage
+
+
+def analytics_costs(
+    parallelism: Mapping[str, int], prices: PriceTable
+) -> tuple[AnalyticsCost, ...]:
+    """The FLINK line per dataset: ``{dataset name: parallelism}`` (an environment's
+    ``EnvironmentSettings.analytics``) priced with ``prices``; snapshots are not priced."""
+    flink = prices.flink
+    if flink is None:
+        raise ValueError(
+            f"the {prices.region} price table has no Managed Service for Apache Flink prices "
+            "(its 'flink' section)"
+        )
+    costs = []
+    for name, tasks in parallelism.items():
+        kpus = flink_kpus(tasks)
+        costs.append(
+            AnalyticsCost(name, tasks, kpus, flink.kpu_monthly(kpus), flink.storage_monthly(kpus))
+        )
+    return tuple(costs)
 
 
 def _flink(profile: WorkloadProfile, prices: PriceTable) -> float:

@@ -12,6 +12,7 @@ from ml_data_platform.core.limits import (
     FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
     FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION,
 )
+from ml_data_platform.planning.cost import AnalyticsCost, analytics_costs
 from ml_data_platform.planning.ingestion_mode import (
     DEFAULT_GROUP,
     DatasetVolume,
@@ -93,6 +94,8 @@ def parse_dataset(text: str) -> DatasetVolume:
 def run(args: argparse.Namespace) -> int:
     """Print the comparison; 2 on bad input."""
     unpriced: list[str] = []
+    features: tuple[AnalyticsCost, ...] = ()
+    result: IngestionModePlan | None = None
     try:
         if bool(args.env) == bool(args.dataset):
             raise ValueError("give either --env or --dataset (repeated)")
@@ -102,45 +105,69 @@ def run(args: argparse.Namespace) -> int:
             "buffer_size_mib": args.buffer_size_mib,
             "buffer_interval_seconds": args.buffer_interval_seconds,
         }
+        prices = load_prices(args.region)
         if args.env:
-            volumes, unpriced, options = _environment(args.context, args.env)
+            volumes, unpriced, options, analytics = _environment(args.context, args.env)
+            features = analytics_costs(analytics, prices) if analytics else ()
+            if not volumes and not features:
+                raise ValueError(
+                    f"environment {args.env!r}: no dataset gives a 'volume' "
+                    '({"records_per_second": ..., "record_bytes": ...}) to price'
+                )
         else:
             volumes = [parse_dataset(text) for text in args.dataset]
-        result = compare_ingestion_modes(
-            volumes, jq_hours=args.jq_hours, prices=load_prices(args.region), **options
-        )
+        if volumes:
+            result = compare_ingestion_modes(
+                volumes, jq_hours=args.jq_hours, prices=prices, **options
+            )
     except (TypeError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(render(result))
+    if result is not None:
+        print(render(result))
     if unpriced:
         print(f"\nnot priced (no 'volume' in the config; they stay dedicated): {unpriced}")
+    if features:
+        print(("\n" if result or unpriced else "") + render_analytics(features, prices.currency))
     return 0
+
+
+def render_analytics(costs: tuple[AnalyticsCost, ...], currency: str) -> str:
+    """One line per dataset with ``analytics`` on: its application's month."""
+    lines = [
+        f"Streaming features per month ({currency}; Managed Service for Apache Flink, running "
+        "all month; snapshots not priced)",
+        *(
+            f"- {c.dataset}: parallelism {c.parallelism} = {c.kpus} KPU + 1 orchestration KPU: "
+            f"{c.kpu_hours:,.2f} KPU-hours + {c.running_storage:,.2f} running storage "
+            f"= {c.total:,.2f}"
+            for c in costs
+        ),
+    ]
+    return "\n".join(lines)
 
 
 def _environment(
     context_file: str, env: str
-) -> tuple[list[DatasetVolume], list[str], dict[str, Any]]:
-    """The volumes of ``env``'s datasets, the datasets without one, and its stream and
-    delivery settings, from the ``ml-data-platform`` context of ``context_file``."""
+) -> tuple[list[DatasetVolume], list[str], dict[str, Any], dict[str, int]]:
+    """The volumes of ``env``'s datasets, the datasets without one, its stream and delivery
+    settings, and the parallelism of each dataset with ``analytics`` on, from the
+    ``ml-data-platform`` context of ``context_file``."""
     from ml_data_platform.config import settings_from_context
 
     context = json.loads(Path(context_file).read_text()).get("context", {})
     settings = settings_from_context(context, env)
     names = [d.name for d in settings.datasets]
     volumes = [settings.volumes[n] for n in names if n in settings.volumes]
-    if not volumes:
-        raise ValueError(
-            f"environment {env!r}: no dataset gives a 'volume' "
-            '({"records_per_second": ..., "record_bytes": ...}) to price'
-        )
+    analytics = {name: features.parallelism for name, features in settings.analytics.items()}
     options = {
         "stream_mode": settings.stream.mode,
         "shard_count": settings.stream.shard_count,
         "buffer_size_mib": settings.delivery.buffer_size_mib,
         "buffer_interval_seconds": settings.delivery.buffer_interval_seconds,
     }
-    return volumes, [n for n in names if n not in settings.volumes], options
+    unpriced = [n for n in names if n not in settings.volumes] if volumes else []
+    return volumes, unpriced, options, analytics
 
 
 def render(result: IngestionModePlan) -> str:

@@ -9,13 +9,22 @@ import copy
 import dataclasses
 import json
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
 from ml_data_platform.cli import main
-from ml_data_platform.planning import LineItem, WorkloadProfile, estimate_costs, load_prices, plan
+from ml_data_platform.planning import (
+    LineItem,
+    WorkloadProfile,
+    analytics_costs,
+    estimate_costs,
+    load_prices,
+    plan,
+)
 from ml_data_platform.planning.prices import FlinkPrices, PriceTable, flink_kpus
 from ml_data_platform.storage.lifecycle import Lifecycle, LifecyclePreset
+from tests.conftest import ROOT
 
 PROFILE = WorkloadProfile(
     peak_events_per_second=5_000, average_events_per_second=2_000, average_event_bytes=2_048
@@ -170,3 +179,54 @@ def test_the_cli_prints_the_flink_column_and_note(capsys: pytest.CaptureFixture[
         line.startswith("analytics") and "4 KPU + 1 orchestration KPU" in line for line in lines
     )
     assert any(line.startswith("- Flink: parallelism 4 at 1 per KPU = 4 KPUs") for line in lines)
+
+
+def test_analytics_costs_per_dataset_by_hand() -> None:
+    # clicks: 1 KPU + 1 = 2 × 720 × 0.11 = 158.40, 50 GB × 0.10 = 5.00 → 163.40
+    # orders: 4 KPUs + 1 = 5 × 720 × 0.11 = 396.00, 200 GB × 0.10 = 20.00 → 416.00
+    clicks, orders = analytics_costs({"clicks": 1, "orders": 4}, load_prices("us-east-1"))
+    assert (clicks.dataset, clicks.kpus, orders.dataset, orders.kpus) == ("clicks", 1, "orders", 4)
+    assert clicks.kpu_hours == pytest.approx(158.40) and clicks.running_storage == pytest.approx(5)
+    assert clicks.total == pytest.approx(163.40) and orders.total == pytest.approx(416.00)
+    with pytest.raises(ValueError, match="parallelism must be ≥ 1"):
+        analytics_costs({"clicks": 0}, load_prices("us-east-1"))
+
+
+def test_plan_ingestion_prices_each_analytics_dataset_of_an_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the shipped cdk.json: dev's clickstream has analytics and no volume, prod neither
+    shipped = ["plan-ingestion", "--context", str(ROOT / "cdk.json"), "--env"]
+    assert main([*shipped, "dev"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Streaming features per month (USD; Managed Service for Apache Flink, running all "
+        "month; snapshots not priced)",
+        "- clickstream: parallelism 1 = 1 KPU + 1 orchestration KPU: 158.40 KPU-hours + 5.00 "
+        "running storage = 163.40",
+    ]
+    assert main([*shipped, "prod"]) == 2
+    assert "no dataset gives a 'volume'" in capsys.readouterr().err
+    # with volumes: the ingestion table, then the analytics line of each dataset that has it
+    columns = [
+        {"name": "user_id", "type": "string"},
+        {"name": "event_type", "type": "string"},
+        {"name": "event_time", "type": "timestamp"},
+    ]
+    volume = {"records_per_second": 10, "record_bytes": 500}
+    datasets = [
+        {"name": "clicks", "columns": columns, "volume": volume, "analytics": {"enabled": True}},
+        {"name": "orders", "columns": columns, "analytics": {"enabled": True, "parallelism": 4}},
+        {"name": "logs", "columns": columns, "volume": volume},
+    ]
+    context = {"ml-data-platform": {"environments": {"dev": {"datasets": datasets}}}}
+    (tmp_path / "cdk.json").write_text(json.dumps({"context": context}))
+    assert main(["plan-ingestion", "--context", str(tmp_path / "cdk.json"), "--env", "dev"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("Ingestion per month") < out.index("Streaming features per month")
+    assert "not priced (no 'volume' in the config; they stay dedicated): ['orders']" in out
+    assert out.rstrip().splitlines()[-2:] == [
+        "- clicks: parallelism 1 = 1 KPU + 1 orchestration KPU: 158.40 KPU-hours + 5.00 "
+        "running storage = 163.40",
+        "- orders: parallelism 4 = 4 KPU + 1 orchestration KPU: 396.00 KPU-hours + 20.00 "
+        "running storage = 416.00",
+    ]
