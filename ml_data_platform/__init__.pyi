@@ -44,6 +44,7 @@ from ml_data_platform.stacks import (
     PlatformOptions,
     ReplicaStack,
     ServicesStack,
+    SharedIngestionStack,
     StorageStack,
     WarehouseStack,
     build_platform,
@@ -71,7 +72,7 @@ from ml_data_platform.storage.replication import (
     ZoneReplication,
     replica_key_alias_arn,
 )
-from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream
+from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream, SharedLayout
 from ml_data_platform.video import VideoIngestStream, VideoStorageTier
 from ml_data_platform.warehouse import (
     JsonPaths,
@@ -140,6 +141,8 @@ __all__ = [
     "ReplicaStack",
     "RestoreCompletedNotification",
     "ServicesStack",
+    "SharedIngestionStack",
+    "SharedLayout",
     "StorageClass",
     "StorageStack",
     "StreamMode",

@@ -308,19 +308,26 @@ class _MatchesDeliveries:
                 construct.bucket, table.bucket
             ):
                 continue
-            try:
-                written = parse_partitioned_path(construct.prefix)
-            except ValueError as error:
-                written_root = construct.prefix.split("!{", 1)[0]
-                if written_root.startswith(table.location_prefix) and table.location_prefix:
-                    errors.append(_mismatch(table, construct, str(error)))
-                continue
-            if not _overlap(written.root, read.root):
-                continue
-            problem = layout_mismatch(written, read)
-            if problem is not None:
-                errors.append(_mismatch(table, construct, problem))
+            for prefix in construct.written_prefixes:
+                problem = _written_mismatch(prefix, table, read)
+                if problem is not None:
+                    errors.append(_mismatch(table, construct, problem, prefix))
         return errors
+
+
+def _written_mismatch(prefix: str, table: LakeTable, read: PathShape) -> str | None:
+    """Why ``table`` would not read what a delivery writes under ``prefix`` (None: it reads it,
+    or ``prefix`` is elsewhere)."""
+    try:
+        written = parse_partitioned_path(prefix)
+    except ValueError as error:
+        written_root = prefix.split("!{", 1)[0]
+        if written_root.startswith(table.location_prefix) and table.location_prefix:
+            return str(error)
+        return None
+    if not _overlap(written.root, read.root):
+        return None
+    return layout_mismatch(written, read)
 
 
 def _read_shape(table: LakeTable) -> PathShape:
@@ -345,7 +352,7 @@ def _same_bucket(a: s3.IBucket, b: s3.IBucket) -> bool:
     return not any(cdk.Token.is_unresolved(n) for n in names) and names[0] == names[1]
 
 
-def _mismatch(table: LakeTable, delivery: LakeDeliveryStream, problem: str) -> str:
+def _mismatch(table: LakeTable, delivery: LakeDeliveryStream, problem: str, written: str) -> str:
     template = table.parameters.get("storage.location.template")
     if template is not None:
         read = f"{template.split('/', 3)[-1]} (storage.location.template)"
@@ -353,7 +360,7 @@ def _mismatch(table: LakeTable, delivery: LakeDeliveryStream, problem: str) -> s
         read = table.location_prefix + "".join(f"{k.name}=…/" for k in table.partition_keys)
     return (
         f"LakeTable '{table.node.path}' (table '{table.table_name}') reads {read}, but "
-        f"LakeDeliveryStream '{delivery.node.path}' writes {delivery.prefix} into the same "
+        f"LakeDeliveryStream '{delivery.node.path}' writes {written} into the same "
         f"bucket: {problem}. Athena would return no rows for what it writes. Build both from "
         "one Dataset (dataset=...) or one PartitionLayout (layout=...), with the dynamic "
         "partition keys in it (Dataset(partition_keys=...), PartitionLayout(keys=...))."

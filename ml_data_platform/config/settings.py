@@ -31,6 +31,13 @@ from ml_data_platform.analytics.streaming_features import (
     StreamingFeatures,
     features_dataset,
 )
+from ml_data_platform.config.ingestion import (
+    DatasetIngestion,
+    IngestionRequest,
+    check_analytics_sources,
+    read_ingestion_request,
+    resolve_ingestion,
+)
 from ml_data_platform.config.reader import ConfigError, Reader, reported_at
 from ml_data_platform.config.services import (
     EventSettings,
@@ -71,7 +78,7 @@ from ml_data_platform.datasets import (
     validate_text,
 )
 from ml_data_platform.monitoring.alarm_topic import _EMAIL as EMAIL_ADDRESS  # AlarmTopic's rule
-from ml_data_platform.planning.ingestion_mode import DatasetVolume
+from ml_data_platform.planning.ingestion_mode import DatasetVolume, IngestionMode
 from ml_data_platform.planning.sizing import StreamMode
 from ml_data_platform.storage.layout import (
     KeyProjection,
@@ -192,6 +199,9 @@ class EnvironmentSettings:
         analytics: ``{dataset name: StreamingFeatures}`` for the datasets whose
             ``analytics.enabled`` is true (the streaming-features job on Managed Service for
             Apache Flink, ``AnalyticsStack``). Default: none.
+        ingestion: ``{dataset name: DatasetIngestion}`` for every dataset: its own stream, or
+            its group's shared stream (``datasets[].ingestion``; without it the planner's
+            choice from ``volume``, else dedicated). Default: every dataset dedicated.
     """
 
     name: str
@@ -211,6 +221,20 @@ class EnvironmentSettings:
     replication: ReplicationSettings | None = None
     volumes: Mapping[str, DatasetVolume] = field(default_factory=dict)
     analytics: Mapping[str, StreamingFeatures] = field(default_factory=dict)
+    ingestion: Mapping[str, DatasetIngestion] = field(default_factory=dict)
+
+    def ingestion_of(self, dataset: str) -> DatasetIngestion:
+        """How ``dataset`` is ingested (dedicated unless ``ingestion`` says otherwise)."""
+        return self.ingestion.get(dataset, DatasetIngestion())
+
+    def shared_groups(self) -> dict[str, tuple[Dataset, ...]]:
+        """``{group: member datasets}`` of the shared datasets, in dataset order."""
+        groups: dict[str, list[Dataset]] = {}
+        for dataset in self.datasets:
+            group = self.ingestion_of(dataset.name).group
+            if group is not None:
+                groups.setdefault(group, []).append(dataset)
+        return {group: tuple(members) for group, members in groups.items()}
 
     @property
     def env(self) -> cdk.Environment | None:
@@ -347,8 +371,10 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
     delivery = _delivery(delivery_reader)
     volumes: dict[str, DatasetVolume] = {}
     analytics: dict[str, StreamingFeatures] = {}
+    requests: dict[str, IngestionRequest] = {}
     datasets = tuple(
-        _dataset(r, delivery.format, volumes, analytics) for r in reader.readers("datasets")
+        _dataset(r, delivery.format, volumes, analytics, requests)
+        for r in reader.readers("datasets")
     )
     if not datasets:
         raise ConfigError(f"{reader.at('datasets')}: missing required key (at least one dataset)")
@@ -362,7 +388,18 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
         )
     reader.wrap("datasets", lambda: datasets_by_name(datasets))
     _check_parquet_buffer(delivery_reader, delivery.buffer_size_mib, datasets)
-    _check_partitioning_buffer(delivery_reader, delivery, datasets)
+    stream = _stream(reader.child("stream"))
+    ingestion = resolve_ingestion(
+        datasets,
+        requests,
+        volumes,
+        stream_mode=stream.mode,
+        shard_count=stream.shard_count,
+        buffer_size_mib=delivery.buffer_size_mib,
+        buffer_interval_seconds=delivery.buffer_interval_seconds,
+    )
+    _check_partitioning_buffer(delivery_reader, delivery, datasets, ingestion)
+    check_analytics_sources(analytics, ingestion, requests)
     region = _region(reader)
     account = _account(reader)
     settings = EnvironmentSettings(
@@ -372,7 +409,7 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
         account=account,
         region=region,
         removal=reader.convert("removal", Removal, Removal.RETAIN, "'retain' or 'destroy'"),
-        stream=_stream(reader.child("stream")),
+        stream=stream,
         delivery=delivery,
         lifecycle=_lifecycle(reader.child("lifecycle")),
         warehouse=_warehouse(reader.child("warehouse"), datasets, region, reader),
@@ -382,7 +419,9 @@ def _environment(name: str, project: str, reader: Reader) -> EnvironmentSettings
         video=read_video(reader.child("video")),
         volumes=volumes,
         analytics=analytics,
+        ingestion=ingestion,
     )
+    _check_warehouse_source(reader.child("warehouse"), settings)
     if reader.has("replication"):
         replication = _replication(reader.child("replication"), reader, settings)
         settings = dataclasses.replace(settings, replication=replication)
@@ -501,13 +540,20 @@ def _check_parquet_buffer(reader: Reader, size_mib: int, datasets: tuple[Dataset
 
 
 def _check_partitioning_buffer(
-    reader: Reader, delivery: DeliverySettings, datasets: tuple[Dataset, ...]
+    reader: Reader,
+    delivery: DeliverySettings,
+    datasets: tuple[Dataset, ...],
+    ingestion: Mapping[str, DatasetIngestion],
 ) -> None:
-    """Dynamic partitioning needs ≥ 64 MiB buffers and a buffer interval ≥ 60 s."""
+    """Dynamic partitioning (partition keys, or a shared delivery routing by dataset) needs
+    ≥ 64 MiB buffers and a buffer interval ≥ 60 s."""
     partitioned = [d.name for d in datasets if d.partition_keys]
-    if not partitioned:
+    shared = [n for n, i in ingestion.items() if i.mode is IngestionMode.SHARED]
+    if not partitioned and not shared:
         return
-    why = f"with dynamic partitioning (datasets {partitioned} have partition_keys)"
+    reasons = [f"datasets {partitioned} have partition_keys"] if partitioned else []
+    reasons += [f"datasets {shared} are ingested shared"] if shared else []
+    why = f"with dynamic partitioning ({'; '.join(reasons)})"
     if delivery.buffer_size_mib < FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION:
         raise ConfigError(
             f"{reader.at('buffer_size_mib')}: must be ≥ "
@@ -578,6 +624,22 @@ def _warehouse(
     return settings
 
 
+def _check_warehouse_source(reader: Reader, settings: EnvironmentSettings) -> None:
+    """The warehouse reads one dataset's stream: a shared stream carries other datasets too."""
+    warehouse = settings.warehouse
+    if not warehouse.enabled:
+        return
+    name = warehouse.dataset or settings.datasets[0].name
+    ingestion = settings.ingestion_of(name)
+    if ingestion.mode is IngestionMode.SHARED:
+        chosen = "the planner chose 'shared' from its volume" if ingestion.planned else "shared"
+        raise ConfigError(
+            f"{reader.at('dataset')}: the warehouse loads dataset '{name}' from its stream, but "
+            f"'{name}' is ingested shared ({chosen}; group '{ingestion.group}'), and a shared "
+            f'stream carries other datasets too: set "ingestion": "dedicated" on \'{name}\''
+        )
+
+
 def _check_warehouse_region(region: str | None, path: str) -> None:
     """Firehose reaches Redshift from a per-region CIDR block: the region must be known; the
     warehouse's VPC spans three Availability Zones, which some regions do not have."""
@@ -623,6 +685,7 @@ def _dataset(
     default_format: DeliveryFormat,
     volumes: dict[str, DatasetVolume],
     analytics: dict[str, StreamingFeatures],
+    requests: dict[str, IngestionRequest],
 ) -> Dataset:
     granularities = "/".join(g.name.lower() for g in PartitionGranularity)
     name = reader.required("name", str)
@@ -647,12 +710,14 @@ def _dataset(
     )
     keys = tuple(_partition_key(r) for r in reader.readers("partition_keys"))
     reader.wrap("partition_keys", lambda: partition_keys_from(keys))
+    request = read_ingestion_request(reader, name, granularity, data_format, keys)
+    requests[name] = request
     if reader.has("volume"):
         volumes[name] = _volume(
             reader.child("volume"),
             name,
             parquet=data_format is DataFormat.PARQUET,
-            group=granularity.name.lower(),
+            group=request.group,
         )
     else:
         reader.child("volume")  # absent or null: none (and a known key for the typo hints)

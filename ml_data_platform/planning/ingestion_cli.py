@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     unpriced: list[str] = []
     features: tuple[AnalyticsCost, ...] = ()
     result: IngestionModePlan | None = None
+    configured: dict[str, str] | None = None
     try:
         if bool(args.env) == bool(args.dataset):
             raise ValueError("give either --env or --dataset (repeated)")
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         }
         prices = load_prices(args.region)
         if args.env:
-            volumes, unpriced, options, analytics = _environment(args.context, args.env)
+            volumes, unpriced, options, analytics, configured = _environment(args.context, args.env)
             features = analytics_costs(analytics, prices) if analytics else ()
             if not volumes and not features:
                 raise ValueError(
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if result is not None:
-        print(render(result))
+        print(render(result, configured))
     if unpriced:
         print(f"\nnot priced (no 'volume' in the config; they stay dedicated): {unpriced}")
     if features:
@@ -149,10 +150,11 @@ def render_analytics(costs: tuple[AnalyticsCost, ...], currency: str) -> str:
 
 def _environment(
     context_file: str, env: str
-) -> tuple[list[DatasetVolume], list[str], dict[str, Any], dict[str, int]]:
+) -> tuple[list[DatasetVolume], list[str], dict[str, Any], dict[str, int], dict[str, str]]:
     """The volumes of ``env``'s datasets, the datasets without one, its stream and delivery
-    settings, and the parallelism of each dataset with ``analytics`` on, from the
-    ``ml-data-platform`` context of ``context_file``."""
+    settings, the parallelism of each dataset with ``analytics`` on, and each dataset's
+    configured mode (``shared (group)``/``dedicated``, with ``, planner`` when cdk.json leaves
+    it to the planner), from the ``ml-data-platform`` context of ``context_file``."""
     from ml_data_platform.config import settings_from_context
 
     context = json.loads(Path(context_file).read_text()).get("context", {})
@@ -167,12 +169,21 @@ def _environment(
         "buffer_interval_seconds": settings.delivery.buffer_interval_seconds,
     }
     unpriced = [n for n in names if n not in settings.volumes] if volumes else []
-    return volumes, unpriced, options, analytics
+    configured = {}
+    for name in names:
+        ingestion = settings.ingestion_of(name)
+        mode = ingestion.mode.value + (f" ({ingestion.group})" if ingestion.group else "")
+        configured[name] = mode + (", planner" if ingestion.planned else "")
+    return volumes, unpriced, options, analytics, configured
 
 
-def render(result: IngestionModePlan) -> str:
-    """A table: each dataset's month dedicated and shared, the recommendation and why."""
-    headers = ("dataset", "group", "dedicated", "shared", "recommended", "why")
+def render(result: IngestionModePlan, configured: dict[str, str] | None = None) -> str:
+    """A table: each dataset's month dedicated and shared, the recommendation and why; with
+    ``configured`` (``--env``) also what cdk.json sets for each dataset."""
+    headers: tuple[str, ...] = ("dataset", "group", "dedicated", "shared", "recommended")
+    if configured is not None:
+        headers += ("cdk.json",)
+    headers += ("why",)
     rows = [
         (
             d.volume.name,
@@ -180,6 +191,7 @@ def render(result: IngestionModePlan) -> str:
             f"{d.dedicated.total:,.2f}",
             "-" if d.shared is None else f"{d.shared.total:,.2f}",
             d.recommended.value,
+            *(() if configured is None else (configured[d.volume.name],)),
             d.reason,
         )
         for d in result.datasets

@@ -6,6 +6,7 @@ from ml_data_platform.stacks.pipeline_stack import PipelineStack
 from ml_data_platform.stacks.platform import MlDataPlatform, PlatformOptions
 from ml_data_platform.stacks.replica_stack import ReplicaStack
 from ml_data_platform.stacks.services_stack import ServicesStack
+from ml_data_platform.stacks.shared_ingestion_stack import SharedIngestionStack
 from ml_data_platform.stacks.stage import MlDataPlatformStage, build_platform
 from ml_data_platform.stacks.storage_stack import StorageStack
 from ml_data_platform.stacks.warehouse_stack import WarehouseStack
@@ -19,6 +20,7 @@ __all__ = [
     "PlatformOptions",
     "ReplicaStack",
     "ServicesStack",
+    "SharedIngestionStack",
     "StorageStack",
     "WarehouseStack",
     "build_platform",

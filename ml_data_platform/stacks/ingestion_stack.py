@@ -35,7 +35,11 @@ class IngestionStack(cdk.Stack):
 
     Args:
         data_lake: The lake (from ``StorageStack``); its ``raw`` zone receives the data.
-        datasets: Datasets to ingest (unique names, at least one).
+        datasets: Datasets to ingest, each with its own stream and delivery (unique names).
+        shared_datasets: Datasets whose records arrive on a shared stream
+            (``SharedIngestionStack``): only their ``LakeTable`` lives here (needs
+            ``catalog``). Default: none. ``datasets`` and ``shared_datasets`` together list at
+            least one dataset.
         stream_mode: Capacity mode of every stream. Default: ``StreamMode.ON_DEMAND``.
         shard_count: Shards per stream, provisioned mode only. Default: none.
         retention_hours: Stream retention, 24–8,760. Default: 24.
@@ -69,6 +73,7 @@ class IngestionStack(cdk.Stack):
         *,
         data_lake: DataLake,
         datasets: Sequence[Dataset],
+        shared_datasets: Sequence[Dataset] = (),
         stream_mode: StreamMode = StreamMode.ON_DEMAND,
         shard_count: int | None = None,
         retention_hours: int = KINESIS_MIN_RETENTION_HOURS,
@@ -87,8 +92,14 @@ class IngestionStack(cdk.Stack):
         alarm_topic = optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
         catalog_key = optional_kind(catalog_key, Kind.KEY, "catalog_key")
         by_name = datasets_by_name(datasets)
-        if not by_name:
+        table_only = datasets_by_name(shared_datasets)
+        if not by_name and not table_only:
             raise ValueError("datasets must list at least one dataset")
+        both = sorted(set(by_name) & set(table_only))
+        if both:
+            raise ValueError(f"datasets {both} are in both datasets and shared_datasets")
+        if table_only and catalog is None:
+            raise ValueError("shared_datasets need catalog: only their tables live in this stack")
         tables = dict(parquet_tables or {})
         unknown = sorted(set(tables) - set(by_name))
         if unknown:
@@ -103,7 +114,7 @@ class IngestionStack(cdk.Stack):
         raw = data_lake.zone(RAW)
         self.tables: dict[str, LakeTable] = {}
         if catalog is not None:
-            for name, dataset in by_name.items():
+            for name, dataset in {**by_name, **table_only}.items():
                 self.tables[name] = LakeTable(
                     self,
                     f"{camel(name)}Table",

@@ -25,6 +25,7 @@ from ml_data_platform.stacks.ingestion_stack import IngestionStack
 from ml_data_platform.stacks.placement import check_stack_budget, slot_assignment, slot_suffix
 from ml_data_platform.stacks.replica_stack import ReplicaStack
 from ml_data_platform.stacks.services_stack import ServicesStack
+from ml_data_platform.stacks.shared_ingestion_stack import SharedIngestionStack
 from ml_data_platform.stacks.storage_stack import StorageStack
 from ml_data_platform.stacks.warehouse_stack import WarehouseStack
 from ml_data_platform.storage import DEFAULT_ZONES, RAW, DataLakeZone
@@ -79,12 +80,17 @@ class MlDataPlatform(Construct):
     delivery, alarms and raw-zone table live in the stack of its hash slot
     (``placement.dataset_slot``), which depends on its name only, so no stack reaches
     CloudFormation's limits and adding, removing or reordering datasets never moves another one.
+    Datasets ingested shared (``datasets[].ingestion``) keep their table in their slot stack;
+    their group's stream and routing delivery live in ``IngestionShared``
+    (``<project>-<env>-ingestion-shared``), named after the group.
 
     Attributes:
         storage, catalog: The stacks. ``warehouse``: the stack or ``None``.
         ingestion_stacks: ``{slot: IngestionStack}`` for the occupied slots.
         streams, deliveries, tables: ``{dataset name: IngestionStream | LakeDeliveryStream |
-            LakeTable}`` across the ingestion stacks.
+            LakeTable}`` across the ingestion stacks (a shared dataset maps to its group's
+            stream and delivery: put its records there with its name in the ``dataset`` field).
+        shared: The ``SharedIngestionStack`` or ``None`` (no dataset ingested shared).
         services: The ``ServicesStack`` (pipeline triggers, restore notifications, video) or
             ``None`` when the environment turns none of them on.
         replica: The ``ReplicaStack`` (in the replica region) or ``None`` (no
@@ -92,6 +98,7 @@ class MlDataPlatform(Construct):
         analytics: The ``AnalyticsStack`` (streaming features) or ``None`` (no dataset has
             ``analytics.enabled``).
         ml_consumer: The ``MlConsumer`` (its ``role`` reads curated/analytics and queries).
+        stacks: Every stack of the environment, in creation order (see the property).
     """
 
     def __init__(
@@ -157,13 +164,16 @@ class MlDataPlatform(Construct):
         self.deliveries: dict[str, LakeDeliveryStream] = {}
         self.tables: dict[str, LakeTable] = {}
         by_name = {d.name: d for d in settings.datasets}
+        groups = settings.shared_groups()
+        shared = {d.name for members in groups.values() for d in members}
         for slot, names in slot_assignment(by_name).items():
             suffix = slot_suffix(slot)
             stack = IngestionStack(
                 self,
                 f"Ingestion{suffix}",
                 data_lake=lake,
-                datasets=[by_name[name] for name in names],
+                datasets=[by_name[name] for name in names if name not in shared],
+                shared_datasets=[by_name[name] for name in names if name in shared],
                 stream_mode=settings.stream.mode,
                 shard_count=settings.stream.shard_count,
                 retention_hours=settings.stream.retention_hours,
@@ -185,6 +195,32 @@ class MlDataPlatform(Construct):
             self.streams.update(stack.streams)
             self.deliveries.update(stack.deliveries)
             self.tables.update(stack.tables)
+            _warn_planned(stack, settings, names)
+        self.shared: SharedIngestionStack | None = None
+        if groups:
+            self.shared = SharedIngestionStack(
+                self,
+                "IngestionShared",
+                data_lake=lake,
+                groups=groups,
+                stream_mode=settings.stream.mode,
+                shard_count=settings.stream.shard_count,
+                retention_hours=settings.stream.retention_hours,
+                buffer_interval_seconds=settings.delivery.buffer_interval_seconds,
+                buffer_size_mib=settings.delivery.buffer_size_mib,
+                alarm_topic=self.storage.alarm_topic.topic,
+                removal_policy=policy,
+                description=(
+                    f"ml-data-platform {settings.name}: shared Kinesis streams → routing "
+                    f"Firehose → raw zone ({', '.join(groups)})"
+                ),
+                **stack_kwargs("ingestion-shared", suppress_template_indentation=True),
+            )
+            check_stack_budget(self.shared)
+            for group, layout in self.shared.layouts.items():
+                for name in layout.dataset_names:
+                    self.streams[name] = self.shared.streams[group]
+                    self.deliveries[name] = self.shared.deliveries[group]
         self.warehouse: WarehouseStack | None = None
         if settings.warehouse.enabled:
             dataset = next(
@@ -248,6 +284,40 @@ class MlDataPlatform(Construct):
             )
         cdk.Tags.of(self).add("ml-data-platform:project", settings.project)
         cdk.Tags.of(self).add("ml-data-platform:environment", settings.name)
+
+    @property
+    def stacks(self) -> list[cdk.Stack]:
+        """Every stack of the environment: storage, replica, catalog, the ingestion slots, the
+        shared ingestion, warehouse, services and analytics (those that exist)."""
+        found: list[cdk.Stack | None] = [
+            self.storage,
+            self.replica,
+            self.catalog,
+            *self.ingestion_stacks.values(),
+            self.shared,
+            self.warehouse,
+            self.services,
+            self.analytics,
+        ]
+        return [stack for stack in found if stack is not None]
+
+
+PLANNED_INGESTION_WARNING = "ml-data-platform:plannedIngestion"
+
+
+def _warn_planned(stack: cdk.Stack, settings: EnvironmentSettings, names: tuple[str, ...]) -> None:
+    """A synth warning per dataset whose mode the planner chose: a later choice (other volumes
+    or group members) would replace its stream, so the mode should be pinned in cdk.json."""
+    for name in names:
+        ingestion = settings.ingestion_of(name)
+        if ingestion.planned:
+            mode = ingestion.mode.value
+            cdk.Annotations.of(stack).add_warning_v2(
+                PLANNED_INGESTION_WARNING,
+                f"dataset '{name}': ingestion '{mode}' chosen by the planner from its volume; "
+                f'pin it in cdk.json ("ingestion": "{mode}"): a different choice later (other '
+                "volumes or datasets) would replace its stream (make deploy refuses that)",
+            )
 
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")

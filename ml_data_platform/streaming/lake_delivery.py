@@ -50,6 +50,7 @@ from ml_data_platform.streaming.ingestion_stream import (
     kinesis_key_conditions,
 )
 from ml_data_platform.streaming.names import validate_stream_name
+from ml_data_platform.streaming.shared import SharedLayout
 
 FIREHOSE_CIDR_MAPPING = "@aws-cdk--aws-kinesisfirehose.CidrBlocks"  # "/" is stored as "--"
 """Region -> Firehose CIDR mapping that every L2 ``DeliveryStream`` adds to its stack."""
@@ -98,7 +99,10 @@ class LakeDeliveryStream(Construct):
             Default: none (then ``layout`` or ``prefix`` is required).
         layout: Partition layout giving the prefixes and the dynamic partition keys
             (``PartitionLayout(keys=...)``; give the same layout, or the same dataset, to the
-            ``LakeTable``, so Athena reads where Firehose writes). Default: ``dataset.layout``.
+            ``LakeTable``, so Athena reads where Firehose writes), or a ``SharedLayout``: one
+            stream carrying several datasets, each record routed by its dataset field to that
+            dataset's own layout (JSON only; no ``dataset``, ``prefix`` or ``error_prefix``;
+            the role may write only below the members' prefixes). Default: ``dataset.layout``.
         prefix: S3 prefix overriding the layout's; its literal part (before the first
             ``!{...}``) must be a non-empty relative key prefix without ``*``/``?``.
             Default: ``layout.firehose_prefix()``.
@@ -142,8 +146,11 @@ class LakeDeliveryStream(Construct):
         log_group: The encrypted log group for delivery errors.
         log_stream_name: The log stream in ``log_group`` that receives them: ``"S3Delivery"``.
         bucket: The destination bucket.
-        layout: The ``PartitionLayout`` (None when only ``prefix`` was given).
+        layout: The ``PartitionLayout`` or ``SharedLayout`` (None when only ``prefix`` was given).
         prefix: The S3 prefix. error_prefix: The error output prefix.
+        written_prefixes: Every prefix records can get, with a literal dataset root: the
+            prefix itself, or one per member of a ``SharedLayout`` (what tables are checked
+            against).
         buffering: The validated ``BufferingHints``.
         alarms: ``{"DataFreshness" [| "FormatConversion"]: Alarm}`` (failing S3 puts show as
             stale data: records wait undelivered while Firehose retries).
@@ -157,7 +164,7 @@ class LakeDeliveryStream(Construct):
         source_stream: kinesis.IStream | IngestionStream,
         bucket: s3.IBucket,
         dataset: Dataset | None = None,
-        layout: PartitionLayout | None = None,
+        layout: PartitionLayout | SharedLayout | None = None,
         prefix: str | None = None,
         error_prefix: str | None = None,
         encryption_key: kms.IKey | None = None,
@@ -214,12 +221,22 @@ class LakeDeliveryStream(Construct):
                 f"{type(compression).__name__}: {compression!r}"
             )
         self.layout, self.prefix, maybe_error_prefix = _resolve_prefixes(
-            dataset, layout, prefix, error_prefix
+            dataset, layout, prefix, error_prefix, parquet
         )
         keys = self.layout.partition_queries if self.layout is not None else {}
-        self.error_prefix: str = validate_prefixes(
-            self.prefix, maybe_error_prefix, partition_keys=keys
+        shared = isinstance(self.layout, SharedLayout)
+        self.written_prefixes: tuple[str, ...] = (
+            tuple(self.layout.member_prefixes().values())  # type: ignore[union-attr]
+            if shared
+            else (self.prefix,)
         )
+        # A shared prefix starts with the routing key: each member's prefix is what is checked
+        # (and what the role is scoped to).
+        checked = [
+            validate_prefixes(p, maybe_error_prefix, partition_keys={} if shared else keys)
+            for p in self.written_prefixes
+        ]
+        self.error_prefix: str = checked[0]
         self.buffering = resolve_buffering(
             buffer_size_mib,
             buffer_interval_seconds,
@@ -289,7 +306,9 @@ class LakeDeliveryStream(Construct):
         self.log_stream_name = DELIVERY_LOG_STREAM
         object_arns = [
             bucket.arn_for_objects(f"{p}*")
-            for p in sorted({static_part(self.prefix), static_part(self.error_prefix)})
+            for p in sorted(
+                {static_part(self.error_prefix)} | {static_part(w) for w in self.written_prefixes}
+            )
         ]
         if parquet:
             # The L2 refuses any S3 compression with conversion; state UNCOMPRESSED explicitly
@@ -470,12 +489,31 @@ def _resolve_format(
 
 def _resolve_prefixes(
     dataset: Dataset | None,
-    layout: PartitionLayout | None,
+    layout: PartitionLayout | SharedLayout | None,
     prefix: str | None,
     error_prefix: str | None,
-) -> tuple[PartitionLayout | None, str, str | None]:
+    parquet: bool,
+) -> tuple[PartitionLayout | SharedLayout | None, str, str | None]:
+    if isinstance(layout, SharedLayout):
+        given = [n for n, v in (("dataset", dataset), ("prefix", prefix)) if v is not None]
+        if error_prefix is not None:
+            given.append("error_prefix")
+        if given:
+            raise ValueError(
+                f"layout is the SharedLayout of group '{layout.group}': it gives the datasets "
+                f"and both prefixes, so {', '.join(given)} must not be set"
+            )
+        if parquet:
+            raise ValueError(
+                f"layout is the SharedLayout of group '{layout.group}': a shared delivery "
+                "writes JSON (Firehose converts with one table schema per delivery), so "
+                "data_format/parquet_table must not ask for Parquet"
+            )
+        return layout, layout.firehose_prefix(), layout.firehose_error_prefix()
     if layout is not None and not isinstance(layout, PartitionLayout):
-        raise TypeError(f"layout must be a PartitionLayout, got {type(layout).__name__}")
+        raise TypeError(
+            f"layout must be a PartitionLayout or SharedLayout, got {type(layout).__name__}"
+        )
     if layout is not None and dataset is not None and layout != dataset.layout:
         raise ValueError(
             f"layout {layout.firehose_prefix()!r} is not the layout of dataset "

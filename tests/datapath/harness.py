@@ -9,12 +9,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import jq
+
 from ml_data_platform.producer import KinesisProducer, Record
 from tests.datapath.firehose import Delivery, DeliveryConfig, SourceRecord, deliver, read_source
 from tests.datapath.template import Templates
 from tests.datapath.trino import TrinoServer
 
 SHARDS = 2
+ROUTED_PREFIX = "!{partitionKeyFromQuery:dataset}/"
+"""A shared delivery's prefix: the dataset key first (``SharedLayout``)."""
 
 
 @dataclass
@@ -32,10 +36,13 @@ class DatasetPath:
     deliveries: list[Delivery] = field(default_factory=list)
     seen: set[tuple[str, str]] = field(default_factory=set)
     table: str = ""
+    routing: dict[str, str] = field(default_factory=dict)
+    """Fields a producer adds to each record (``{"dataset": name}`` on a shared stream)."""
 
     @classmethod
     def find(cls, templates: Templates, dataset: str) -> DatasetPath:
-        """The delivery stream writing ``<dataset>/`` and the Glue table reading it."""
+        """The delivery stream writing ``<dataset>/`` (its own, or a shared one whose routing
+        query sends ``{"dataset": <dataset>}`` records there) and the Glue table reading it."""
         streams = [
             (r, templates.resolved(r))
             for r in templates.resources("AWS::KinesisFirehose::DeliveryStream")
@@ -44,7 +51,7 @@ class DatasetPath:
             (r, p)
             for r, p in streams
             if "ExtendedS3DestinationConfiguration" in p
-            and p["ExtendedS3DestinationConfiguration"].get("Prefix", "").startswith(f"{dataset}/")
+            and _writes(p["ExtendedS3DestinationConfiguration"], dataset)
         ]
         assert len(writers) == 1, f"{dataset}: delivery streams writing it: {writers}"
         resource, properties = writers[0]
@@ -73,6 +80,13 @@ class DatasetPath:
             table_input=table_input,
             database=database,
             tables=tables,
+            routing=(
+                {"dataset": dataset}
+                if properties["ExtendedS3DestinationConfiguration"]["Prefix"].startswith(
+                    ROUTED_PREFIX
+                )
+                else {}
+            ),
         )
 
     @property
@@ -87,10 +101,16 @@ class DatasetPath:
         """The stream and the bucket in the emulator (the local deploy creates them for real;
         here only the two this path needs, under the names the templates give)."""
         kinesis, s3 = moto.client("kinesis"), moto.client("s3")
-        kinesis.create_stream(StreamName=self.stream_name, ShardCount=SHARDS)
-        kinesis.get_waiter("stream_exists").wait(
-            StreamName=self.stream_name, WaiterConfig={"Delay": 0.1}
-        )
+        if self.stream_name in kinesis.list_streams()["StreamNames"]:
+            # A shared stream another dataset created: only what is sent from now on is ours.
+            self.seen |= {
+                (r.shard_id, r.sequence_number) for r in read_source(kinesis, self.stream_name)
+            }
+        else:
+            kinesis.create_stream(StreamName=self.stream_name, ShardCount=SHARDS)
+            kinesis.get_waiter("stream_exists").wait(
+                StreamName=self.stream_name, WaiterConfig={"Delay": 0.1}
+            )
         existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
         if self.delivery.bucket not in existing:
             s3.create_bucket(Bucket=self.delivery.bucket)
@@ -154,11 +174,29 @@ class DatasetPath:
         """Rows (as dicts) of ``SELECT <columns + partition columns> ... WHERE where``, and the
         query's statistics (``processedRows``: rows read from the files)."""
         names = [*(columns or self.columns), *self.partition_columns]
-        with trino.connect() as connection:
-            cursor = connection.cursor()
-            cursor.execute(f"SELECT {', '.join(names)} FROM {self.table} WHERE {where}")
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-            return rows, cursor.stats
+        rows, stats = trino.execute(f"SELECT {', '.join(names)} FROM {self.table} WHERE {where}")
+        return [dict(zip(names, row, strict=True)) for row in rows], stats
+
+
+def _writes(destination: Mapping[str, Any], dataset: str) -> bool:
+    """Whether a delivery with this S3 destination writes ``dataset``'s records."""
+    prefix = destination.get("Prefix", "")
+    if prefix.startswith(f"{dataset}/"):
+        return True
+    if not prefix.startswith(ROUTED_PREFIX):
+        return False
+    config = destination.get("ProcessingConfiguration", {})
+    for processor in config.get("Processors", []):
+        for parameter in processor.get("Parameters", []):
+            if parameter["ParameterName"] == "MetadataExtractionQuery":
+                program = jq.compile(parameter["ParameterValue"])
+                try:
+                    return bool(
+                        program.input_value({"dataset": dataset}).first() == {"dataset": dataset}
+                    )
+                except ValueError:  # the routing query refuses non-members
+                    return False
+    return False
 
 
 def time_partitions(when: datetime, keys: Sequence[str]) -> dict[str, int]:

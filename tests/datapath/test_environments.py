@@ -95,7 +95,8 @@ def test_shipped_dataset_reads_back_every_record(
     sent, expected = [], []
     for i in range(RECORDS):
         pairs = {c["Name"]: value_for(c["Type"], i, c["Name"]) for c in columns}
-        sent.append({n: p[0] for n, p in pairs.items()})
+        # On a shared stream the producer names the dataset in each record.
+        sent.append({n: p[0] for n, p in pairs.items()} | path.routing)
         expected.append(
             {n: p[1] for n, p in pairs.items()} | time_partitions(ARRIVAL, path.partition_columns)
         )

@@ -24,7 +24,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from trino.exceptions import TrinoQueryError
+
 from ml_data_platform.local.emulator import HOST, find_free_port
+
+NODE_ANNOUNCEMENT_SECONDS = 30
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRINO_DIR = REPO_ROOT / ".trino"
@@ -165,15 +169,21 @@ class TrinoServer:
                 )
             try:
                 with urllib.request.urlopen(f"http://{HOST}:{self.port}/v1/info", timeout=2) as r:
-                    if not json.load(r)["starting"]:
-                        self.query("SELECT 1")
+                    # Answering is not enough: a query that reads the catalog needs the node
+                    # registered as active (else NO_NODES_AVAILABLE right after the start).
+                    if not json.load(r)["starting"] and self._has_active_node():
+                        self.query(f"SHOW SCHEMAS FROM {CATALOG}")
                         return
-            except (OSError, urllib.error.URLError, ValueError):
+            except (OSError, urllib.error.URLError, ValueError, TrinoQueryError):
                 pass
             time.sleep(0.5)
         raise RuntimeError(
             f"Trino did not start within {START_TIMEOUT_SECONDS} s:\n{self._output()}"
         )
+
+    def _has_active_node(self) -> bool:
+        rows = self.query("SELECT count(*) FROM system.runtime.nodes WHERE state = 'active'")
+        return bool(rows and rows[0][0] > 0)
 
     def _output(self) -> str:
         return (self.workdir / "launcher.log").read_text(errors="replace")[-4000:]
@@ -199,10 +209,24 @@ class TrinoServer:
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run ``sql``; the rows as tuples (Trino's client maps types to Python values)."""
-        with self.connect() as connection:
-            cursor = connection.cursor()
-            cursor.execute(sql, params)
-            return [tuple(row) for row in cursor.fetchall()]
+        return self.execute(sql, params)[0]
+
+    def execute(
+        self, sql: str, params: list[Any] | None = None
+    ) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+        """Run ``sql``; its rows and the query's statistics. Right after the start a node may
+        answer before it has announced its catalogs (NO_NODES_AVAILABLE): retried for a while."""
+        deadline = time.monotonic() + NODE_ANNOUNCEMENT_SECONDS
+        while True:
+            try:
+                with self.connect() as connection:
+                    cursor = connection.cursor()
+                    cursor.execute(sql, params)
+                    return [tuple(row) for row in cursor.fetchall()], cursor.stats
+            except TrinoQueryError as error:
+                if error.error_name != "NO_NODES_AVAILABLE" or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def define_table(self, database: str, table_input: dict[str, Any]) -> str:
         """Register a Glue ``TableInput`` (resolved: no intrinsics left) in ``database``;

@@ -85,9 +85,11 @@ def test_every_environment_is_in_the_assembly(synthesized):
     }
     assert nested == {"assembly-Dev", "assembly-Prod"}
     # storage, catalog, ingestion, services per environment, dev's analytics and the prod
-    # warehouse
+    # warehouse; dev also the two slot stacks of its shared datasets' tables and the shared
+    # ingestion
     templates = sorted(p.name for p in outdir.glob("assembly-*/*.template.json"))
-    assert len(templates) == 10, templates
+    assert len(templates) == 13, templates
+    assert "DevPlatformIngestionSharedE450A1D6.template.json" in templates
 
 
 def test_a_config_error_is_one_line_with_the_key_path_and_a_failure(tmp_path):

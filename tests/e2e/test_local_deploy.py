@@ -71,11 +71,15 @@ def test_every_stack_is_created_and_every_read_back_agrees(report: DeployReport)
     assert deployed_stack_names(report) == [
         "mldp-dev-storage",
         "mldp-dev-catalog",
-        "mldp-dev-ingestion-14",  # clickstream's slot (stacks.placement)
+        # slots (stacks.placement): item-ratings' and search-queries' tables, clickstream
+        "mldp-dev-ingestion-10",
+        "mldp-dev-ingestion-11",
+        "mldp-dev-ingestion-14",
+        "mldp-dev-ingestion-shared",  # their shared stream and routing delivery
         "mldp-dev-services",
         "mldp-dev-analytics",
     ]
-    assert [s.status for s in report.stacks] == ["CREATE_COMPLETE"] * 5
+    assert [s.status for s in report.stacks] == ["CREATE_COMPLETE"] * 8
     mismatches = [
         (r.logical_id, str(c)) for r in report.rows for c in r.checks if c.outcome == MISMATCH
     ]

@@ -52,16 +52,7 @@ def assembly():
 
 
 def _stacks(stage):
-    platform = stage.platform
-    layers = (
-        platform.storage,
-        platform.catalog,
-        *platform.ingestion_stacks.values(),
-        platform.analytics,
-        platform.warehouse,
-        platform.services,
-    )
-    return [stack for stack in layers if stack is not None]
+    return stage.platform.stacks
 
 
 def make_command(target: str, env: str) -> list[str]:

@@ -141,6 +141,8 @@ COVERED_BY = {
     # cdk.json's dev and prod turn on the pipeline trigger, restores and notifications.
     "ServicesStack": ("test_platform_nag.py", "platform_synth"),
     "ReplicaStack": ("test_replication_nag.py", "build_platform(app, CONTEXT)"),
+    # cdk.json's dev ingests two datasets on a shared stream.
+    "SharedIngestionStack": ("test_platform_nag.py", "platform_synth"),
 }
 
 

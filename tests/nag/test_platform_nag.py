@@ -103,6 +103,22 @@ def ingestion_acknowledgements(root, r):
     }
 
 
+def shared_acknowledgements(root, r):
+    """dev's small-events group: the stream and delivery's usual acknowledgements; the role's
+    object ARNs are exactly the members' prefixes and the group's error prefix."""
+    return {
+        ("AwsSolutions-KDS3", f"{root}/SmallEventsStream/Stream"),
+        ("AwsSolutions-KDF1", f"{root}/SmallEventsDelivery/DeliveryStream"),
+        *iam5(
+            f"{root}/SmallEventsDelivery/Policy",
+            f"{r.bucket('raw')}/search-queries/year=*",
+            f"{r.bucket('raw')}/item-ratings/year=*",
+            f"{r.bucket('raw')}/cart-adds/year=*",
+            f"{r.bucket('raw')}/errors/_shared/small-events/*",
+        ),
+    }
+
+
 def services_acknowledgements(root, *, trigger):
     """Both environments prepare restores of the raw zone, dev also has a pipeline trigger
     (curated features/): the acknowledgements pinned in tests/unit/restore and tests/unit/events."""
@@ -170,6 +186,8 @@ def expected(stage):
     if stage == "Prod":  # warehouse.enabled
         found |= warehouse_acknowledgements(stage, r)
     found |= services_acknowledgements(root, trigger=stage == "Dev")
+    if stage == "Dev":  # two datasets ingested shared
+        found |= shared_acknowledgements(f"{root}/IngestionShared", r)
     return found
 
 

@@ -53,3 +53,16 @@ def test_the_table_shows_both_modes_and_the_totals(capsys):
 def test_bad_input_exits_2(capsys):
     assert main(["plan-ingestion", "--dataset", "a:1:1", "--shard-count", "2"]) == 2
     assert "shard_count is only valid" in capsys.readouterr().err
+
+
+def test_env_shows_what_cdk_json_configures_next_to_the_recommendation(capsys):
+    # The shipped dev environment: three tiny datasets on the small-events shared stream.
+    assert main(["plan-ingestion", "--env", "dev"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines()[2:5]}
+    assert set(rows) == {"search-queries", "item-ratings", "cart-adds"}
+    for line in rows.values():
+        cells = line.split()
+        assert cells[4] == "shared"  # recommended
+        assert " ".join(cells[5:7]) == "shared (small-events)"  # configured
+    assert "not priced (no 'volume' in the config; they stay dedicated): ['clickstream']" in out

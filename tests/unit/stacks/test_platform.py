@@ -8,6 +8,7 @@ from aws_cdk.assertions import Template
 
 from ml_data_platform.config import CONTEXT_KEY
 from ml_data_platform.stacks import PipelineStack, build_platform
+from ml_data_platform.stacks.placement import dataset_slot
 from tests.conftest import CDK_CONTEXT, logical_ids, make_app, only_resource, resources_of_type
 
 # Renaming a construct must fail here instead of replacing data on deploy.
@@ -28,6 +29,14 @@ PINNED_STATEFUL_IDS = {
         # Next to the delivery that writes its location (stacks.placement).
         "AWS::Glue::Table": {"ClickstreamTable5E02BB9A"},
     },
+    "shared": {
+        # dev's small-events group: search-queries, item-ratings and cart-adds on one stream.
+        "AWS::Kinesis::Stream": {"SmallEventsStreamE1A46D3E"},
+        "AWS::Logs::LogGroup": {"SmallEventsDeliveryLogGroup0702A4E7"},
+    },
+    # Their tables stay in their own slot stacks (a dataset's table never moves).
+    "search-queries": {"AWS::Glue::Table": {"SearchQueriesTableC2E66506"}},
+    "item-ratings": {"AWS::Glue::Table": {"ItemRatingsTable5111BF4B"}},
     "catalog": {
         "AWS::Glue::Database": {
             "CatalogRawDatabaseCC29CEE7",
@@ -37,6 +46,8 @@ PINNED_STATEFUL_IDS = {
         "AWS::S3::Bucket": {"AthenaResultsAccessLogsBucketB9E5EEB3", "AthenaResultsBucket4D67EE49"},
     },
 }
+# dev's cart-adds (shared) hashes to clickstream's slot (14): its table is there too.
+DEV_SLOT_TABLES = {"CartAddsTable7545B1A1"}
 # Both environments prepare the raw zone for restores (cdk.json restore.zones).
 DEV_RESTORE_BUCKETS = {"RawRestoresReportsBucket0BBB34F6"}
 # The warehouse's data log groups: delivery errors and the VPC flow logs.
@@ -70,16 +81,42 @@ def platform(platform_synth):
 
 def layers(stage):
     platform = stage.platform
-    # One dataset (clickstream): one ingestion stack, in its hash slot.
-    (ingestion,) = platform.ingestion_stacks.values()
+    # clickstream's ingestion stack is its hash slot (stacks.placement).
     found = {
         "storage": platform.storage,
         "catalog": platform.catalog,
-        "ingestion": ingestion,
+        "ingestion": platform.ingestion_stacks[dataset_slot("clickstream")],
     }
+    if platform.shared is not None:
+        found["shared"] = platform.shared
+        for name in ("search-queries", "item-ratings"):
+            found[name] = platform.ingestion_stacks[dataset_slot(name)]
     if platform.warehouse is not None:
         found["warehouse"] = platform.warehouse
     return {name: Template.from_stack(stack) for name, stack in found.items()}
+
+
+def test_dev_ingests_two_small_datasets_on_one_shared_stream(platform):
+    dev = platform[0]["Dev"].platform
+    assert dev.shared.stack_name == "mldp-dev-ingestion-shared"
+    assert platform[0]["Prod"].platform.shared is None  # prod: Parquet, dedicated
+    # Their slot stacks hold only their tables; the shared stack the stream and delivery.
+    for name in ("search-queries", "item-ratings"):
+        slot = dev.ingestion_stacks[dataset_slot(name)]
+        assert slot.streams == {} and list(slot.tables) == [name]
+        assert dev.streams[name] is dev.shared.streams["small-events"]
+        assert dev.deliveries[name] is dev.shared.deliveries["small-events"]
+    assert dev.shared.layouts["small-events"].dataset_names == (
+        "search-queries",
+        "item-ratings",
+        "cart-adds",
+    )
+    # cart-adds' table sits next to clickstream's stream in slot 14, without a stream.
+    slot = dev.ingestion_stacks[dataset_slot("cart-adds")]
+    assert list(slot.streams) == ["clickstream"] and set(slot.tables) == {
+        "clickstream",
+        "cart-adds",
+    }
 
 
 def test_both_environments_synthesize_with_zero_unacknowledged_findings(platform):
@@ -98,9 +135,14 @@ def test_both_environments_synthesize_with_zero_unacknowledged_findings(platform
 def test_stateful_logical_ids_are_pinned(platform, stage_name):
     templates = layers(platform[0][stage_name])
     for layer, expected in PINNED_STATEFUL_IDS.items():
+        if layer not in templates:  # the shared group is dev's only
+            assert stage_name == "Prod"
+            continue
         for resource_type, ids in expected.items():
             if (layer, resource_type) == ("storage", "AWS::S3::Bucket"):
                 ids = ids | DEV_RESTORE_BUCKETS
+            if (layer, resource_type, stage_name) == ("ingestion", "AWS::Glue::Table", "Dev"):
+                ids = ids | DEV_SLOT_TABLES
             assert logical_ids(templates[layer], resource_type) == ids, (layer, resource_type)
 
 

@@ -457,7 +457,7 @@ def _bad_stack():
         (
             {"layout": "clicks/"},
             TypeError,
-            r"layout must be a PartitionLayout, got str",
+            r"layout must be a PartitionLayout or SharedLayout, got str",
         ),
         (
             {"freshness_alarm_threshold": 900},
