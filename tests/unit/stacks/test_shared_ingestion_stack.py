@@ -23,7 +23,9 @@ def platform_with(*datasets):
     """The dev environment with ``datasets`` (``(name, extra keys)``) instead of its own."""
     context = copy.deepcopy(CDK_CONTEXT)
     dev = context[CONTEXT_KEY]["environments"]["dev"]
-    template = {k: v for k, v in dev["datasets"][0].items() if k not in ("ingestion", "volume", "analytics")}
+    template = {
+        k: v for k, v in dev["datasets"][0].items() if k not in ("ingestion", "volume", "analytics")
+    }
     dev["datasets"] = [dict(template, name=name, **extra) for name, extra in datasets]
     settings = dataclasses.replace(settings_from_context(context, "dev"), removal=Removal.RETAIN)
     return MlDataPlatform(make_app(), "Platform", settings=settings)
