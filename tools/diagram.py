@@ -51,7 +51,15 @@ NODE_TYPES: dict[str, tuple[str, str, str]] = {
     "AWS::KinesisVideo::Stream": ("Kinesis video stream", "[[", "]]"),
     "AWS::KinesisAnalyticsV2::Application": ("Flink application", "[/", "\\]"),
 }
-LAYER_ORDER = ("storage", "catalog", "ingestion", "analytics", "warehouse", "services")
+LAYER_ORDER = (
+    "storage",
+    "catalog",
+    "ingestion",
+    "ingestion-shared",
+    "analytics",
+    "warehouse",
+    "services",
+)
 # Top-level property -> edge label (fallback: the property name).
 # (resource type, property) -> edge label, where one property means different things.
 TYPE_EDGE_LABELS = {
