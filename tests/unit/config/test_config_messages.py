@@ -12,6 +12,7 @@ from ml_data_platform.config import (
     settings_from_context,
 )
 from ml_data_platform.planning import DatasetVolume
+from tests.conftest import CDK_CONTEXT
 
 AT = "ml-data-platform.environments.dev"
 SLUG_RULE = "must be 1–31 lowercase letters, digits or '-', starting with a letter"
@@ -178,3 +179,16 @@ def test_volume_is_a_known_dataset_key_even_when_absent():
         f"{AT}.datasets[0]: unknown keys ['volum'] (did you mean 'volum' -> 'volume'?); allowed: "
     )
     assert "'volume'" in message.split("allowed: ")[1]
+
+
+def test_the_analytics_job_takes_the_smallest_values_and_not_below():
+    """Parallelism 1 and a 1-second window are allowed (the rules are inclusive); 0 is not."""
+    context = copy.deepcopy(CDK_CONTEXT)
+    dataset = context["ml-data-platform"]["environments"]["dev"]["datasets"][0]
+    dataset["analytics"] = {"enabled": True, "parallelism": 1, "window_seconds": 1}
+    (features,) = dev(context).analytics.values()
+    assert (features.parallelism, features.window_seconds) == (1, 1)
+    dataset["analytics"]["parallelism"] = 0
+    assert error_of(dev, context) == (
+        f"{AT}.datasets[0].analytics.parallelism: must be from 1 to 64, got 0"
+    )
