@@ -75,6 +75,10 @@ MODULES = {
             "tests/unit/planning/test_config_volume.py",
         ),
     ),
+    "deploy_guard": Module(
+        ("ml_data_platform/deploy_guard/changes.py", "ml_data_platform/deploy_guard/cli.py"),
+        ("tests/unit/deploy_guard",),
+    ),
     # Only the validation functions: the constructs' wiring is pinned by template assertions.
     "replication": Module(
         ("ml_data_platform/storage/replication.py",),
