@@ -57,7 +57,8 @@ class Equivalent:
 
 MODULES = {
     "lifecycle": Module(
-        ("ml_data_platform/storage/lifecycle.py",), ("tests/unit/storage/test_lifecycle.py",)
+        ("ml_data_platform/storage/lifecycle.py",),
+        ("tests/unit/storage/test_lifecycle.py", "tests/unit/storage/test_lifecycle_exact.py"),
     ),
     "buffering": Module(
         ("ml_data_platform/streaming/buffering.py",), ("tests/unit/streaming/test_buffering.py",)
@@ -78,6 +79,21 @@ MODULES = {
     "deploy_guard": Module(
         ("ml_data_platform/deploy_guard/changes.py", "ml_data_platform/deploy_guard/cli.py"),
         ("tests/unit/deploy_guard",),
+    ),
+    # The acknowledgement checks; attaching the plugin (enable_control_tower_checks) is wiring
+    # that tests/nag/test_control_tower.py checks through cfn-guard.
+    "control_tower": Module(
+        ("ml_data_platform/compliance/control_tower.py",),
+        ("tests/unit/compliance/test_control_tower_keys.py",),
+        only=tuple(
+            f"ml_data_platform.compliance.control_tower.x_{function}__mutmut_*"
+            for function in (
+                "acknowledge_control_tower",
+                "acknowledge_cross_stack_keys",
+                "_property",
+                "_key_resource",
+            )
+        ),
     ),
     # Only the validation functions: the constructs' wiring is pinned by template assertions.
     "replication": Module(
@@ -100,13 +116,28 @@ MODULES = {
 EQUIVALENT: dict[str, dict[str, Equivalent]] = {
     "buffering": {
         "ml_data_platform.streaming.buffering.x_static_part__mutmut_4": Equivalent(
-            'split("!{")[0]',
+            'split("!{", )[0]',
             'split("!{")[0] instead of split("!{", 1)[0]: the first piece is the same',
         ),
         "ml_data_platform.streaming.buffering.x_static_part__mutmut_7": Equivalent(
             'split("!{", 2)[0]',
             'split("!{", 2)[0] instead of split("!{", 1)[0]: the first piece is the same',
         ),
+        **{
+            f"ml_data_platform.streaming.buffering.x_validate_prefixes__mutmut_{number}": (
+                Equivalent(
+                    changed,
+                    "another split of '!{partitionKeyFromQuery:<key>}' at ':': they differ only "
+                    "for a key containing ':', which the expression pattern refuses before "
+                    "([A-Za-z0-9_]+)",
+                )
+            )
+            for number, changed in (
+                (71, 'e.split(":", )[1]'),
+                (72, 'e.rsplit(":", 1)[1]'),
+                (74, 'e.split(":", 2)[1]'),
+            )
+        },
         "ml_data_platform.streaming.buffering.x_validate_prefixes__mutmut_41": Equivalent(
             "allow_empty=None",
             "allow_empty=None instead of False: both are falsy, validate_key_prefix only tests it",
@@ -187,6 +218,33 @@ EQUIVALENT: dict[str, dict[str, Equivalent]] = {
                 (30, 'arn.split(":alias/", )[1]'),
                 (31, 'arn.rsplit(":alias/", 1)[1]'),
                 (34, 'arn.split(":alias/", 2)[1]'),
+            )
+        },
+    },
+    "deploy_guard": {
+        "ml_data_platform.deploy_guard.changes.x_data_loss_changes__mutmut_8": Equivalent(
+            'line = _ANSI.sub("", raw).lstrip()',
+            "lstrip() instead of rstrip(): the line patterns end in \\s*$ (trailing blanks "
+            "match either way), and the CLI never indents a resource line or a stack header",
+        ),
+        **{
+            f"ml_data_platform.deploy_guard.cli.x__cdk_diff__mutmut_{number}": Equivalent(
+                changed,
+                "check=None or no check instead of check=False: subprocess.run's default, and "
+                "only its truth is used",
+            )
+            for number, changed in ((13, "check=None"), (18, "env=env, )"))
+        },
+        **{
+            f"ml_data_platform.deploy_guard.cli.x_stack_templates__mutmut_{number}": Equivalent(
+                changed,
+                "no {} default for an artifact's properties: only a stack or nested-assembly "
+                "artifact's properties are read, and those always have them (cloud-assembly "
+                "schema); without, both versions fail (KeyError or TypeError)",
+            )
+            for number, changed in (
+                (14, 'artifact.get("properties", None)'),
+                (16, 'artifact.get("properties", )'),
             )
         },
     },

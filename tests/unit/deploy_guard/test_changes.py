@@ -65,3 +65,9 @@ def test_refusal_exit_code_and_explicit_allowance(capsys):
     assert "deploying although data will be lost" in allowed.out
     assert allowed.out.count("would be") == 4
     assert report([], allow=False) == 0
+
+
+def test_a_resource_line_before_any_stack_header_is_reported_under_stack_unknown():
+    (change,) = data_loss_changes("[-] AWS::SQS::Queue P/Dlq Dlq1 destroy")
+    assert change.stack == "?"
+    assert str(change).startswith("?: AWS::SQS::Queue Dlq1 (P/Dlq) would be deleted: ")

@@ -157,9 +157,48 @@ def test_a_baseline_needs_the_new_assembly(fake_cdk, tmp_path, monkeypatch, caps
     assert calls(fake_cdk) == []
 
 
-def test_report_counts_every_change(capsys):
+def test_report_lists_every_change_on_its_own_line(capsys):
     changes = data_loss_changes(LOSS + "[-] AWS::KMS::Key P/K Key1 replace\n")
     assert report(changes, allow=False) == EXIT_DATA_LOSS
-    assert "refusing to deploy, 2 data-bearing resource(s) would be lost:\n  " in (
-        capsys.readouterr().err
+    first, second = (str(change) for change in changes)
+    assert capsys.readouterr().err.startswith(
+        "guard: refusing to deploy, 2 data-bearing resource(s) would be lost:\n"
+        f"  {first}\n  {second}\nKeep them"
     )
+
+
+def test_the_cdk_cli_defaults_to_cdk_on_the_path(fake_cdk, monkeypatch):
+    monkeypatch.setenv("PATH", f"{fake_cdk.parent}:/usr/bin:/bin")
+    assert guard("--", "Dev/**", monkeypatch=monkeypatch) == 0
+    assert calls(fake_cdk) == ["diff Dev/** | NO_COLOR=1 FORCE_COLOR=0"]
+
+
+def test_an_assembly_without_artifacts_has_no_stacks(tmp_path):
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": "55.0.0"}))
+    assert list(stack_templates(tmp_path)) == []
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"artifacts": {"Tree": {"type": "cdk:tree"}}})
+    )
+    assert list(stack_templates(tmp_path)) == []
+
+
+def test_help_describes_the_command_and_every_option(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # one line per option: no wrapping
+    parser = argparse.ArgumentParser(prog="ml-data-platform")
+    subparsers = parser.add_subparsers(dest="command")
+    register(subparsers)
+    assert "refuse a deploy that would delete, orphan or replace a data-bearing resource" in (
+        parser.format_help()
+    )
+    with pytest.raises(SystemExit):
+        parser.parse_args(["guard", "--help"])
+    text = capsys.readouterr().out
+    for expected in [
+        "``ml-data-platform guard``: run ``cdk diff`` and refuse when data would be lost.",
+        "the CDK CLI to run (default: cdk)",
+        "compare with this synthesized cloud assembly instead of the deployed stacks",
+        "with --baseline: the new cloud assembly (directory with manifest.json)",
+        f"list the changes but do not fail (or set {ALLOW_ENV}=1)",
+        "after '--': stack patterns and options for cdk diff (e.g. 'Dev/**' -c env=dev)",
+    ]:
+        assert expected in text, expected

@@ -253,3 +253,13 @@ def test_prefix_errors_exactly():
 def test_the_literal_part_of_a_prefix_may_not_be_empty():
     with pytest.raises(ValueError, match="must not be empty"):
         validate_prefixes("!{timestamp:yyyy}/", f"e/{ERR}/")
+
+
+def test_an_unclosed_expression_is_quoted_with_its_first_24_characters():
+    prefix = "data/!{timestamp:yyyy/MM/dd/HH/more-text-here"
+    with pytest.raises(ValueError) as raised:
+        validate_prefixes(prefix, "errors/!{firehose:error-output-type}/")
+    assert str(raised.value) == (
+        f"prefix {prefix!r}: the expression at character 5 ('!{{timestamp:yyyy/MM/dd/H') is "
+        "not closed with '}' or contains '{': Firehose expressions are !{namespace:value}"
+    )
