@@ -248,6 +248,14 @@ EQUIVALENT: dict[str, dict[str, Equivalent]] = {
             )
         },
     },
+    "control_tower": {
+        "ml_data_platform.compliance.control_tower.x__key_resource__mutmut_1": Equivalent(
+            "not isinstance(value, str) and not cdk.Token.is_unresolved(value)",
+            "'and' instead of 'or': differs for a literal string (reverse_string finds no "
+            "token, None either way) and for a non-string (the key properties the rules read "
+            "are strings; jsii refuses anything else)",
+        ),
+    },
 }
 
 JSII_SHARED_KERNEL = """mutmut forks every mutant's test run from one process, so all the runs

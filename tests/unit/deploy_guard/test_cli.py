@@ -187,18 +187,18 @@ def test_help_describes_the_command_and_every_option(capsys, monkeypatch):
     parser = argparse.ArgumentParser(prog="ml-data-platform")
     subparsers = parser.add_subparsers(dest="command")
     register(subparsers)
-    assert "refuse a deploy that would delete, orphan or replace a data-bearing resource" in (
+    assert " refuse a deploy that would delete, orphan or replace a data-bearing resource\n" in (
         parser.format_help()
     )
     with pytest.raises(SystemExit):
         parser.parse_args(["guard", "--help"])
     text = capsys.readouterr().out
+    assert "\n\n``ml-data-platform guard``: run ``cdk diff`` and refuse when data would be" in text
     for expected in [
-        "``ml-data-platform guard``: run ``cdk diff`` and refuse when data would be lost.",
         "the CDK CLI to run (default: cdk)",
         "compare with this synthesized cloud assembly instead of the deployed stacks",
         "with --baseline: the new cloud assembly (directory with manifest.json)",
         f"list the changes but do not fail (or set {ALLOW_ENV}=1)",
         "after '--': stack patterns and options for cdk diff (e.g. 'Dev/**' -c env=dev)",
     ]:
-        assert expected in text, expected
+        assert f" {expected}\n" in text, expected  # the whole help text, nothing around it
