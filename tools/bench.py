@@ -80,16 +80,20 @@ def _build(scenario: str, app, context: dict) -> None:
         build_platform(app, context)
 
 
+COPY_DROPS = ("analytics", "ingestion", "shared_group", "volume")
+"""Keys of the first dataset its copies do not take."""
+
+
 def with_datasets(context: dict, count: int) -> dict:
     """``context`` with only the dev environment, holding ``count`` copies of its first dataset
-    (``dataset-0000``, ...), the first one keeping its name."""
+    (``dataset-0000``, ...), the first one keeping its name (and its streaming-features job:
+    the copies are plain dedicated datasets, the worst case for stack sizes)."""
     context = json.loads(json.dumps(context))
     root = context["ml-data-platform"]
     dev = root["environments"]["dev"]
     first = dev["datasets"][0]
-    dev["datasets"] = [
-        dict(first, name=first["name"] if i == 0 else f"dataset-{i:04d}") for i in range(count)
-    ]
+    copy = {k: v for k, v in first.items() if k not in COPY_DROPS}
+    dev["datasets"] = [first] + [dict(copy, name=f"dataset-{i:04d}") for i in range(1, count)]
     root["environments"] = {"dev": dev}
     return context
 

@@ -61,6 +61,10 @@ def test_with_datasets_keeps_one_environment_and_the_first_name():
     context = bench.with_datasets(json.loads(bench.CONTEXT_FILE.read_text())["context"], 3)
     (dev,) = context["ml-data-platform"]["environments"].values()
     assert [d["name"] for d in dev["datasets"]] == ["clickstream", "dataset-0001", "dataset-0002"]
+    # The copies are plain dedicated datasets: no streaming-features job each (one per copy
+    # would measure Flink applications, not datasets), no shared ingestion.
+    assert dev["datasets"][0]["analytics"] == {"enabled": True}
+    assert not set(bench.COPY_DROPS) & {k for d in dev["datasets"][1:] for k in d}
 
 
 @pytest.mark.parametrize("text", ["10,1", "0,5", "a,b", "5,5"])
