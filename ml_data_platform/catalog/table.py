@@ -298,15 +298,15 @@ class _MatchesDeliveries:
 
     def validate(self) -> list[str]:
         # Imported here: streaming builds on the catalog's tables (Parquet), not the reverse.
-        from ml_data_platform.streaming.lake_delivery import LakeDeliveryStream
+        from ml_data_platform.streaming.lake_delivery import deliveries_in
 
         table = self._table
         read = _read_shape(table)
         errors = []
-        for construct in table.node.root.node.find_all():
-            if not isinstance(construct, LakeDeliveryStream) or not _same_bucket(
-                construct.bucket, table.bucket
-            ):
+        # The deliveries register by their root: walking the whole tree once per table would
+        # make synthesis quadratic in the number of datasets.
+        for construct in deliveries_in(table.node.root):
+            if not _same_bucket(construct.bucket, table.bucket):
                 continue
             for prefix in construct.written_prefixes:
                 problem = _written_mismatch(prefix, table, read)
