@@ -66,7 +66,11 @@ MODULES = {
     "names": Module(("ml_data_platform/core/names.py",), ("tests/unit/core/test_names.py",)),
     "inputs": Module(("ml_data_platform/core/inputs.py",), ("tests/unit/core/test_inputs.py",)),
     "config": Module(
-        ("ml_data_platform/config/reader.py", "ml_data_platform/config/settings.py"),
+        (
+            "ml_data_platform/config/reader.py",
+            "ml_data_platform/config/settings.py",
+            "ml_data_platform/config/ingestion.py",
+        ),
         # the dataset/partition-key config is tested with the layout's tests
         (
             "tests/unit/config",
@@ -75,6 +79,10 @@ MODULES = {
             # datasets[].volume is read by the config, priced by the planner
             "tests/unit/planning/test_config_volume.py",
         ),
+    ),
+    "services": Module(
+        ("ml_data_platform/config/services.py",),
+        ("tests/unit/config/test_services_config.py",),
     ),
     "deploy_guard": Module(
         ("ml_data_platform/deploy_guard/changes.py", "ml_data_platform/deploy_guard/cli.py"),
@@ -191,10 +199,10 @@ EQUIVALENT: dict[str, dict[str, Equivalent]] = {
                 "itself make no difference",
             )
             for number, changed in (
-                (52, "reader.wrap(None, lambda: datasets_by_name(datasets))"),
-                (56, 'reader.wrap("XXdatasetsXX", lambda: datasets_by_name(datasets))'),
-                (57, 'reader.wrap("DATASETS", lambda: datasets_by_name(datasets))'),
-                (58, 'reader.wrap("datasets", lambda: None)'),
+                (55, "reader.wrap(None, lambda: datasets_by_name(datasets))"),
+                (59, 'reader.wrap("XXdatasetsXX", lambda: datasets_by_name(datasets))'),
+                (60, 'reader.wrap("DATASETS", lambda: datasets_by_name(datasets))'),
+                (61, 'reader.wrap("datasets", lambda: None)'),
             )
         },
     },

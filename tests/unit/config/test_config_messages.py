@@ -192,3 +192,48 @@ def test_the_analytics_job_takes_the_smallest_values_and_not_below():
     assert error_of(dev, context) == (
         f"{AT}.datasets[0].analytics.parallelism: must be from 1 to 64, got 0"
     )
+
+
+TINY = {"records_per_second": 0.5, "record_bytes": 300}
+
+
+@pytest.mark.parametrize(("shards", "mode"), [(10, "shared"), (1, "dedicated")])
+def test_the_planner_prices_a_provisioned_stream_with_its_shard_count(shards, mode):
+    """Three tiny datasets on 10-shard streams are cheaper on one shared stream; on 1-shard
+    streams, dedicated (no partitioning charge)."""
+    datasets = [{"name": f"t{i}", "columns": COLUMNS, "volume": TINY} for i in range(3)]
+    stream = {"mode": "provisioned", "shard_count": shards}
+    settings = dev(with_env(datasets=datasets, stream=stream))
+    assert {name: i.mode.value for name, i in settings.ingestion.items()} == dict.fromkeys(
+        ("t0", "t1", "t2"), mode
+    )
+    assert all(i.planned for i in settings.ingestion.values())
+
+
+def test_partitioning_buffer_rules_name_every_reason():
+    keys = [{"name": "country", "query": ".country"}]
+    datasets = [
+        {"name": "orders", "columns": COLUMNS, "partition_keys": keys},
+        {"name": "clicks", "columns": COLUMNS, "ingestion": "shared"},
+    ]
+    context = with_env(datasets=datasets, delivery={"buffer_interval_seconds": 30})
+    assert error_of(dev, context) == (
+        f"{AT}.delivery.buffer_interval_seconds: must be ≥ 60 with dynamic partitioning "
+        "(datasets ['orders'] have partition_keys; datasets ['clicks'] are ingested shared), "
+        "got 30"
+    )
+
+
+def test_the_warehouse_of_a_single_shared_dataset_is_refused():
+    dataset = {"name": "clicks", "columns": COLUMNS, "ingestion": "shared"}
+    context = with_env(datasets=[dataset], region="us-east-1", warehouse={"enabled": True})
+    assert error_of(dev, context).startswith(
+        f"{AT}.warehouse.dataset: the warehouse loads dataset 'clicks' from its stream, but "
+        "'clicks' is ingested shared (shared; group 'hour')"
+    )
+
+
+def test_a_dataset_the_ingestion_map_does_not_name_is_dedicated():
+    settings = dev(MINIMAL)
+    assert settings.ingestion_of("not-a-dataset") == settings.ingestion_of("events")
+    assert settings.ingestion_of("not-a-dataset").mode.value == "dedicated"
