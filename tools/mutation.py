@@ -82,7 +82,7 @@ MODULES = {
     ),
     "services": Module(
         ("ml_data_platform/config/services.py",),
-        ("tests/unit/config/test_services_config.py",),
+        ("tests/unit/config/test_services_config.py", "tests/unit/config/test_config_messages.py"),
     ),
     "deploy_guard": Module(
         ("ml_data_platform/deploy_guard/changes.py", "ml_data_platform/deploy_guard/cli.py"),
@@ -180,6 +180,18 @@ EQUIVALENT: dict[str, dict[str, Equivalent]] = {
             "cast(None, ...) instead of cast(LifecyclePreset, ...): typing.cast returns its "
             "value unchanged at run time",
         ),
+        **{
+            f"ml_data_platform.config.ingestion.x_read_ingestion_request__mutmut_{n}": Equivalent(
+                changed,
+                "another key in reader.at(...).rsplit('.', 1)[0]: the split cuts the key off "
+                "again, so the request's path is the dataset's whatever the key",
+            )
+            for n, changed in (
+                (70, "reader.at(None).rsplit"),
+                (71, 'reader.at("XXingestionXX").rsplit'),
+                (72, 'reader.at("INGESTION").rsplit'),
+            )
+        },
         "ml_data_platform.config.settings.x__analytics__mutmut_4": Equivalent(
             'enabled = reader.optional("enabled", bool, None)',
             "None instead of False as the default of analytics.enabled: only its truth is "
@@ -262,6 +274,12 @@ EQUIVALENT: dict[str, dict[str, Equivalent]] = {
             "'and' instead of 'or': differs for a literal string (reverse_string finds no "
             "token, None either way) and for a non-string (the key properties the rules read "
             "are strings; jsii refuses anything else)",
+        ),
+    },
+    "services": {
+        "ml_data_platform.config.services.x__trigger__mutmut_36": Equivalent(
+            "allow_empty=None",
+            "allow_empty=None instead of False: both are falsy, validate_key_prefix only tests it",
         ),
     },
 }

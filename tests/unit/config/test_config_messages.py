@@ -237,3 +237,67 @@ def test_a_dataset_the_ingestion_map_does_not_name_is_dedicated():
     settings = dev(MINIMAL)
     assert settings.ingestion_of("not-a-dataset") == settings.ingestion_of("events")
     assert settings.ingestion_of("not-a-dataset").mode.value == "dedicated"
+
+
+def test_services_defaults_are_false_seven_days_and_hot():
+    settings = dev(with_env(video={"enabled": True}))
+    assert settings.events.restore_notifications is False
+    assert (settings.video.retention_hours, settings.video.storage_tier.value) == (168, "HOT")
+    assert dev(MINIMAL).video.enabled is False
+
+
+def test_two_triggers_for_one_prefix_are_refused_word_for_word():
+    trigger = {"zone": "raw", "prefix": "in/", "pipeline_name": "p1"}
+    context = with_env(events={"pipeline_triggers": [trigger, {**trigger, "pipeline_name": "p2"}]})
+    assert error_of(dev, context) == (
+        f"{AT}.events.pipeline_triggers: more than one trigger for [('raw', 'in/')] (zone, "
+        "prefix): one pipeline per prefix"
+    )
+
+
+def ingestion_error(*datasets):
+    return error_of(dev, with_env(datasets=[{"columns": COLUMNS, **d} for d in datasets]))
+
+
+def test_shared_group_rules_word_for_word():
+    assert ingestion_error({"name": "a", "ingestion": "shared", "shared_group": "Small"}) == (
+        f"{AT}.datasets[0].shared_group: shared_group 'Small' {SLUG_RULE}"
+    )
+    assert ingestion_error({"name": "a", "ingestion": "dedicated", "shared_group": "small"}) == (
+        f"{AT}.datasets[0].shared_group: 'small' is only for shared ingestion, but "
+        f"{AT}.datasets[0].ingestion is 'dedicated': remove one"
+    )
+    assert ingestion_error({"name": "a", "ingestion": "shared", "format": "parquet"}) == (
+        f"{AT}.datasets[0].ingestion: 'shared' needs JSON, but dataset 'a' lands as Parquet "
+        "(Firehose converts with one table schema per delivery): use 'dedicated' or "
+        '"format": "json-gzip"'
+    )
+    assert ingestion_error(
+        {"name": "a", "ingestion": "shared", "shared_group": "g"},
+        {"name": "b", "ingestion": "shared", "shared_group": "g", "granularity": "day"},
+    ) == (
+        f"{AT}.datasets[1].shared_group: dataset 'b' (granularity day) cannot share group 'g' "
+        "with 'a' (granularity hour): one delivery writes one time layout; give it another "
+        "shared_group"
+    )
+
+
+def test_the_planner_prices_each_shared_group_apart():
+    """Three tiny datasets share a stream when they may (one group); each in its own group,
+    each would share with nobody: dedicated."""
+    datasets = [
+        {"name": f"t{i}", "columns": COLUMNS, "volume": TINY, "shared_group": f"g{i}"}
+        for i in range(3)
+    ]
+    settings = dev(with_env(datasets=datasets))
+    assert {n: i.mode.value for n, i in settings.ingestion.items()} == dict.fromkeys(
+        ("t0", "t1", "t2"), "dedicated"
+    )
+
+
+def test_the_planner_prices_with_the_environments_buffer_interval():
+    """With a 0-second buffer interval the datasets cannot be partitioned: dedicated."""
+    datasets = [{"name": f"t{i}", "columns": COLUMNS, "volume": TINY} for i in range(3)]
+    settings = dev(with_env(datasets=datasets, delivery={"buffer_interval_seconds": 0}))
+    assert {i.mode.value for i in settings.ingestion.values()} == {"dedicated"}
+    assert {i.mode.value for i in dev(with_env(datasets=datasets)).ingestion.values()} == {"shared"}
