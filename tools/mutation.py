@@ -192,6 +192,11 @@ EQUIVALENT: dict[str, dict[str, Equivalent]] = {
                 (72, 'reader.at("INGESTION").rsplit'),
             )
         },
+        "ml_data_platform.config.ingestion.x_resolve_ingestion__mutmut_5": Equivalent(
+            "dataclasses.replace(volumes[d.name], )",
+            "replace() without group=: _dataset built each volume with its request's group "
+            "already, so the copy is the same",
+        ),
         "ml_data_platform.config.settings.x__analytics__mutmut_4": Equivalent(
             'enabled = reader.optional("enabled", bool, None)',
             "None instead of False as the default of analytics.enabled: only its truth is "
