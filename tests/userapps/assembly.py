@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jq
+
 PACKS = {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"}
 MIN_REASON_LENGTH = 30
 _PARTITION_KEY = re.compile(r"^([a-z_][a-z0-9_]*)=(.*)$")
@@ -176,9 +178,29 @@ class Delivery:
         )
 
 
+ROUTED_PREFIX = "!{partitionKeyFromQuery:dataset}/"
+"""A shared delivery (``SharedLayout``) starts its prefix with the dataset it routes to."""
+
+
+def _routed(destination: dict[str, Any], name: str) -> bool:
+    """Whether the delivery's jq routing query sends a ``{"dataset": name}`` record to
+    ``name`` (as Firehose would run it), rather than to the error prefix."""
+    for processor in destination.get("ProcessingConfiguration", {}).get("Processors", []):
+        for parameter in processor.get("Parameters", []):
+            if parameter["ParameterName"] == "MetadataExtractionQuery":
+                try:
+                    result = jq.compile(parameter["ParameterValue"]).input_value({"dataset": name})
+                    return bool(result.first() == {"dataset": name})
+                except ValueError:
+                    return False
+    return False
+
+
 def lake_deliveries(assembly: Assembly) -> list[Delivery]:
     """Every Firehose → S3 delivery of the app, each with the Glue table whose location is the
-    delivery's dataset directory in the same bucket (or none)."""
+    delivery's dataset directory in the same bucket (or none). A shared delivery counts once
+    per dataset it routes to (a table in its bucket at ``<dataset>/`` that its routing query
+    accepts), with its prefix as that dataset gets it."""
     tables = {}
     for stack, lid, resource in assembly.resources("AWS::Glue::Table"):
         table_input = resource["Properties"]["TableInput"]
@@ -202,32 +224,58 @@ def lake_deliveries(assembly: Assembly) -> list[Delivery]:
         destination = resource["Properties"].get("ExtendedS3DestinationConfiguration")
         if destination is None:
             continue
-        delivery = Delivery(
-            stream=f"{stack.name}/{lid}",
-            bucket=assembly.bucket_of(stack, destination["BucketARN"]),
-            prefix=assembly.render(stack, destination["Prefix"]),
-            error_prefix=assembly.render(stack, destination.get("ErrorOutputPrefix", "")),
-            table=None,
-            location=None,
-            location_template=None,
-            projected_keys=(),
-        )
-        location = f"s3://{delivery.bucket}/{delivery.literal_prefix}"
-        matching = tables.get(location, [])
-        assert len(matching) <= 1, f"several tables read {location}: {matching}"
-        if matching:
-            ((table, template, keys),) = matching
-            delivery = Delivery(
-                **{
-                    **delivery.__dict__,
-                    "table": table,
-                    "location": location,
-                    "location_template": template,
-                    "projected_keys": keys,
-                }
+        bucket = assembly.bucket_of(stack, destination["BucketARN"])
+        prefix = assembly.render(stack, destination["Prefix"])
+        prefixes = {f"{stack.name}/{lid}": prefix}
+        if prefix.startswith(ROUTED_PREFIX):
+            members = [
+                location.removeprefix(f"s3://{bucket}/").rstrip("/")
+                for location in tables
+                if location.startswith(f"s3://{bucket}/")
+            ]
+            prefixes = {
+                f"{stack.name}/{lid}[{name}]": name + "/" + prefix.removeprefix(ROUTED_PREFIX)
+                for name in members
+                if "/" not in name and _routed(destination, name)
+            }
+        for stream, written in prefixes.items():
+            deliveries.append(
+                _with_table(
+                    Delivery(
+                        stream=stream,
+                        bucket=bucket,
+                        prefix=written,
+                        error_prefix=assembly.render(
+                            stack, destination.get("ErrorOutputPrefix", "")
+                        ),
+                        table=None,
+                        location=None,
+                        location_template=None,
+                        projected_keys=(),
+                    ),
+                    tables,
+                )
             )
-        deliveries.append(delivery)
     return deliveries
+
+
+def _with_table(delivery: Delivery, tables: dict[str, list[tuple[str, Any, Any]]]) -> Delivery:
+    """``delivery`` with the one table reading its dataset directory, if any."""
+    location = f"s3://{delivery.bucket}/{delivery.literal_prefix}"
+    matching = tables.get(location, [])
+    assert len(matching) <= 1, f"several tables read {location}: {matching}"
+    if matching:
+        ((table, template, keys),) = matching
+        delivery = Delivery(
+            **{
+                **delivery.__dict__,
+                "table": table,
+                "location": location,
+                "location_template": template,
+                "projected_keys": keys,
+            }
+        )
+    return delivery
 
 
 def location_mismatches(delivery: Delivery) -> list[str]:

@@ -51,7 +51,7 @@ class UserApp:
     name: str
     source: Callable[[], str]
     stacks: frozenset[str]
-    deliveries: int  # Firehose → S3 deliveries in the app
+    deliveries: int  # Firehose → S3 deliveries in the app (a shared one once per dataset)
     tables: int  # of which a Glue table reads
 
 
@@ -92,6 +92,16 @@ APPS = [
         ),
         deliveries=1,
         tables=1,
+    ),
+    UserApp(
+        "shared_stream_two_datasets",
+        lambda: documented_app(
+            "docs/constructs/lake-delivery-stream.md",
+            "## Several small datasets on one stream: `SharedLayout`",
+        ),
+        frozenset({"SharedExample"}),
+        deliveries=2,  # one shared delivery, once per dataset it routes to
+        tables=2,
     ),
     UserApp(
         "sagemaker_role_and_access_point",
