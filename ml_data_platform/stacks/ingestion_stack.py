@@ -111,7 +111,6 @@ class IngestionStack(cdk.Stack):
                 "give catalog or parquet_tables, not both: with catalog the stack creates the "
                 "tables and converts with them"
             )
-        raw = data_lake.zone(RAW)
         self.tables: dict[str, LakeTable] = {}
         if catalog is not None:
             for name, dataset in {**by_name, **table_only}.items():
@@ -143,31 +142,64 @@ class IngestionStack(cdk.Stack):
                     f"dataset '{name}' lands as Parquet: parquet_tables[{name!r}] must give its "
                     "Glue table (LakeTable.table), or pass catalog"
                 )
-            stream = IngestionStream(
+            stream, delivery = stream_into_lake(
                 self,
-                f"{base}Stream",
+                base,
+                data_lake=data_lake,
                 stream_mode=stream_mode,
                 shard_count=shard_count,
                 retention_hours=retention_hours,
-                encryption_key=data_lake.key,
-                alarm_topic=self.alarm_topic,
-                removal_policy=removal_policy,
-            )
-            self.streams[name] = stream
-            self.deliveries[name] = LakeDeliveryStream(
-                self,
-                f"{base}Delivery",
-                source_stream=stream,
-                bucket=raw.bucket,
-                dataset=dataset,
-                encryption_key=data_lake.key,
-                parquet_table=tables.get(name),
-                catalog_key=catalog_key if name in tables else None,
                 buffer_interval_seconds=buffer_interval_seconds,
                 buffer_size_mib=buffer_size_mib,
                 alarm_topic=self.alarm_topic,
                 removal_policy=removal_policy,
+                dataset=dataset,
+                parquet_table=tables.get(name),
+                catalog_key=catalog_key if name in tables else None,
             )
+            self.streams[name] = stream
+            self.deliveries[name] = delivery
+
+
+def stream_into_lake(
+    scope: Construct,
+    base: str,
+    *,
+    data_lake: DataLake,
+    stream_mode: StreamMode,
+    shard_count: int | None,
+    retention_hours: int,
+    buffer_interval_seconds: int | None,
+    buffer_size_mib: int | None,
+    alarm_topic: sns.ITopic | None,
+    removal_policy: cdk.RemovalPolicy | None,
+    **delivery: Any,
+) -> tuple[IngestionStream, LakeDeliveryStream]:
+    """``<base>Stream`` (an ``IngestionStream`` with the lake key) and ``<base>Delivery`` (a
+    ``LakeDeliveryStream`` from it into the raw zone, with ``delivery``'s dataset or layout):
+    the ids every ingestion stack's logical IDs are pinned on."""
+    stream = IngestionStream(
+        scope,
+        f"{base}Stream",
+        stream_mode=stream_mode,
+        shard_count=shard_count,
+        retention_hours=retention_hours,
+        encryption_key=data_lake.key,
+        alarm_topic=alarm_topic,
+        removal_policy=removal_policy,
+    )
+    return stream, LakeDeliveryStream(
+        scope,
+        f"{base}Delivery",
+        source_stream=stream,
+        bucket=data_lake.zone(RAW).bucket,
+        encryption_key=data_lake.key,
+        buffer_interval_seconds=buffer_interval_seconds,
+        buffer_size_mib=buffer_size_mib,
+        alarm_topic=alarm_topic,
+        removal_policy=removal_policy,
+        **delivery,
+    )
 
 
 def _construct_id(dataset_name: str) -> str:

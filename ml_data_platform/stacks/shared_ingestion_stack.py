@@ -15,7 +15,8 @@ from ml_data_platform.core.inputs import Kind, optional_kind
 from ml_data_platform.core.limits import KINESIS_MIN_RETENTION_HOURS
 from ml_data_platform.datasets import Dataset
 from ml_data_platform.planning.sizing import StreamMode
-from ml_data_platform.storage import RAW, DataLake
+from ml_data_platform.stacks.ingestion_stack import stream_into_lake
+from ml_data_platform.storage import DataLake
 from ml_data_platform.streaming import IngestionStream, LakeDeliveryStream, SharedLayout
 
 
@@ -70,7 +71,6 @@ class SharedIngestionStack(cdk.Stack):
         alarm_topic = optional_kind(alarm_topic, Kind.TOPIC, "alarm_topic")
         if not groups:
             raise ValueError("groups must give at least one shared group")
-        raw = data_lake.zone(RAW)
         self.layouts: dict[str, SharedLayout] = {
             group: SharedLayout(group, members) for group, members in groups.items()
         }
@@ -81,27 +81,18 @@ class SharedIngestionStack(cdk.Stack):
         self.streams: dict[str, IngestionStream] = {}
         self.deliveries: dict[str, LakeDeliveryStream] = {}
         for group, layout in self.layouts.items():
-            base = camel(group)
-            stream = IngestionStream(
+            stream, delivery = stream_into_lake(
                 self,
-                f"{base}Stream",
+                camel(group),
+                data_lake=data_lake,
                 stream_mode=stream_mode,
                 shard_count=shard_count,
                 retention_hours=retention_hours,
-                encryption_key=data_lake.key,
-                alarm_topic=alarm_topic,
-                removal_policy=removal_policy,
-            )
-            self.streams[group] = stream
-            self.deliveries[group] = LakeDeliveryStream(
-                self,
-                f"{base}Delivery",
-                source_stream=stream,
-                bucket=raw.bucket,
-                layout=layout,
-                encryption_key=data_lake.key,
                 buffer_interval_seconds=buffer_interval_seconds,
                 buffer_size_mib=buffer_size_mib,
                 alarm_topic=alarm_topic,
                 removal_policy=removal_policy,
+                layout=layout,
             )
+            self.streams[group] = stream
+            self.deliveries[group] = delivery
