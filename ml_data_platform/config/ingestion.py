@@ -15,6 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ml_data_platform.config.reader import ConfigError, Reader
+from ml_data_platform.core.limits import (
+    DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS,
+    FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION,
+)
 from ml_data_platform.core.names import validate_slug
 from ml_data_platform.datasets import DataFormat, Dataset
 from ml_data_platform.planning.ingestion_mode import (
@@ -126,12 +130,18 @@ def resolve_ingestion(
 ) -> dict[str, DatasetIngestion]:
     """Every dataset's ``DatasetIngestion``: as asked, else the planner's choice for the
     shareable datasets with a ``volume`` (priced with the environment's stream and buffering,
-    grouped by ``shared_group``), else dedicated. ``ConfigError`` when a group cannot be one
+    grouped by ``shared_group``), else dedicated. The planner only offers sharing when the
+    environment's buffering allows dynamic partitioning (≥ 64 MiB, ≥ 60 s): it never turns a
+    valid configuration into an invalid one. ``ConfigError`` when a group cannot be one
     delivery (mixed granularities, a routing query too long)."""
+    partitionable = (
+        buffer_size_mib >= FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION
+        and buffer_interval_seconds >= DYNAMIC_PARTITIONING_MIN_BUFFER_INTERVAL_SECONDS
+    )
     undecided = [
         dataclasses.replace(volumes[d.name], group=requests[d.name].group)
         for d in datasets
-        if requests[d.name].mode is None and d.name in volumes and shareable(d)
+        if partitionable and requests[d.name].mode is None and d.name in volumes and shareable(d)
     ]
     planned = {}
     if undecided:

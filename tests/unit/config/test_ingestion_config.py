@@ -184,3 +184,23 @@ def test_streaming_features_cannot_read_a_shared_stream():
                 "analytics": {"enabled": True},
             }
         )
+
+
+@pytest.mark.parametrize(
+    ("delivery", "mode"),
+    [
+        ({"buffer_size_mib": 63}, DEDICATED),
+        ({"buffer_size_mib": 64}, SHARED),
+        ({"buffer_interval_seconds": 59}, DEDICATED),
+        ({"buffer_interval_seconds": 60}, SHARED),
+    ],
+)
+def test_the_planner_shares_only_when_the_buffering_allows_partitioning(delivery, mode):
+    # Three tiny datasets would share, but a shared delivery needs >= 64 MiB and >= 60 s: with
+    # less the planner is not asked (the datasets stay dedicated, as if no volume were given)
+    # instead of failing a config the user never asked to share.
+    settings = settings_of(
+        *(dataset(n, volume=TINY) for n in ("t1", "t2", "t3")), delivery=delivery
+    )
+    assert {i.mode for i in settings.ingestion.values()} == {mode}
+    assert {i.planned for i in settings.ingestion.values()} == {mode is SHARED}
