@@ -118,7 +118,7 @@ typecheck: $(VENV)/.installed ## mypy --strict over the package (config in pypro
 	$(VENV)/bin/mypy
 
 .PHONY: unit
-unit: install flink-venv flink-jar trino ## Run the pytest suite only (the user-app suite is `make userapps`)
+unit: install flink-venv flink-jar trino ## Run the whole pytest suite (the user-app suite included; alone: `make userapps`)
 	$(VENV)/bin/pytest -q
 
 .PHONY: userapps
@@ -132,7 +132,7 @@ gates: synth $(CHECKOV_VENV)/.installed ## cfn-lint and checkov over the synthes
 	  --config-file .checkov.yaml -d cdk.out
 
 .PHONY: test
-test: lint typecheck unit userapps gates ## All tests and policy gates (what CI runs)
+test: lint typecheck unit gates ## All tests and policy gates (what CI runs)
 
 .PHONY: ls
 ls: install flink-jar ## List the stacks that diff/deploy/destroy select for ENV

@@ -1,7 +1,7 @@
 """Shared test helpers: apps with the real cdk.json context, template queries, nag, snapshots.
 
 Unit tests run with CDK's built-in CloudFormation validation off (it costs ~1.7 s per synth);
-`make synth` and tests/e2e/test_app_synth.py (app.py run as the CDK CLI runs it) keep it on.
+`make synth` and the ``cli_synth`` fixture (app.py run as the CDK CLI runs it) keep it on.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import pytest
 from aws_cdk.assertions import Template
 
 from ml_data_platform.compliance import enable_compliance_checks
+from tests import early
+from tests.cli_app import CliSynth
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
@@ -85,6 +87,30 @@ def _remove_session_outdirs() -> Iterator[None]:
     _remove_outdirs({"session", "package", "module", "class", "function"})
 
 
+def _early_fixtures(item: pytest.Item) -> set[str]:
+    return early.registered() & set(getattr(item, "fixturenames", ()))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: bool(_early_fixtures(item)))  # stable: last, in their order
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not session.config.option.collectonly:
+        early.start(set().union(*map(_early_fixtures, session.items)))
+
+
+def pytest_sessionfinish() -> None:
+    early.finish()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if early.TIMINGS:
+        waits = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in early.TIMINGS.items())
+        terminalreporter.write_line(f"waited for work started after collection: {waits}")
+
+
 def resources_of_type(template: Template, resource_type: str) -> dict[str, dict]:
     """``{logical id: resource}`` of every resource of ``resource_type``."""
     return template.find_resources(resource_type)
@@ -121,20 +147,55 @@ def check_acknowledgements(app: cdk.App, report: dict) -> None:
     on one resource: an existing construct that is not an App, Stage or Stack (an
     acknowledgement there would cover every resource below it), whose subtree holds the
     violating constructs."""
-    constructs = {c.node.path: c for c in app.node.find_all()}
+    scopes = {
+        c.node.path: cdk.Stage.is_stage(c) or cdk.Stack.is_stack(c) for c in app.node.find_all()
+    }
+    _check_acknowledged_scopes(scopes, report)
+
+
+# The jsii classes tree.json names for an App, a Stage or a Stack (subclasses included).
+_STAGE_OR_STACK_FQNS = {
+    "aws-cdk-lib.App",
+    "aws-cdk-lib.Stage",
+    "aws-cdk-lib.Stack",
+    "aws-cdk-lib.NestedStack",
+}
+
+
+def check_acknowledgements_in_tree(tree: dict, report: dict) -> None:
+    """``check_acknowledgements`` for an app synthesized in another process: its constructs
+    read from the assembly's ``tree.json``."""
+    scopes: dict[str, bool] = {}
+    nodes = [tree["tree"]]
+    while nodes:
+        node = nodes.pop()
+        fqn = node.get("constructInfo", {}).get("fqn")
+        scopes[node["path"]] = fqn in _STAGE_OR_STACK_FQNS
+        nodes.extend(node.get("children", {}).values())
+    _check_acknowledged_scopes(scopes, report)
+
+
+def _check_acknowledged_scopes(scopes: dict[str, bool], report: dict) -> None:
+    """``scopes``: ``{construct path: is an App, Stage or Stack}``."""
     for plugin in report["pluginReports"]:
         assert plugin["conclusion"] == "success", plugin["pluginName"]
         for suppressed in plugin.get("suppressedViolations", []):
             rule, scope = suppressed["ruleName"], suppressed["acknowledgedAt"]
             assert len(suppressed["reason"].strip()) >= 30, suppressed
-            assert scope in constructs, f"{rule} acknowledged at unknown path {scope!r}"
-            construct = constructs[scope]
-            assert not (cdk.Stage.is_stage(construct) or cdk.Stack.is_stack(construct)), (
-                f"{rule} acknowledged on {type(construct).__name__} {scope!r}, not on a resource"
+            assert scope in scopes, f"{rule} acknowledged at unknown path {scope!r}"
+            assert not scopes[scope], (
+                f"{rule} acknowledged on a Stage or Stack {scope!r}, not on a resource"
             )
             for violating in suppressed["violatingConstructs"]:
                 path = violating["constructPath"]
                 assert path == scope or path.startswith(scope + "/"), (rule, scope, path)
+
+
+@pytest.fixture(scope="session")
+def cli_synth() -> CliSynth:
+    """app.py with the shipped cdk.json, run as the CDK CLI runs it (``tests.cli_app``),
+    started after collection."""
+    return early.result("cli_synth")
 
 
 @pytest.fixture(scope="session")

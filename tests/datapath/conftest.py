@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ml_data_platform.local import MotoServer
+from tests import early
 from tests.datapath.trino import TrinoServer
 
 HERE = Path(__file__).parent
@@ -40,7 +41,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     moto = MotoServer().start()
     _SERVERS["moto"] = moto
     workdir = Path(tempfile.mkdtemp(prefix="datapath-trino-"))
-    _SERVERS["trino"] = TrinoServer(workdir, s3_endpoint=moto.endpoint_url).start(wait=False)
+    # at a low priority: its start-up (~100 s of CPU) must not slow the tests that run meanwhile
+    trino = TrinoServer(workdir, s3_endpoint=moto.endpoint_url)
+    _SERVERS["trino"] = early.in_low_priority_thread(lambda: trino.start(wait=False))
 
 
 def pytest_sessionfinish() -> None:

@@ -1,30 +1,13 @@
-"""app.py, run as the CDK CLI runs it, synthesizes every environment nag-clean.
-
-The CLI (``cdk synth``/``cdk deploy``) starts ``app.py`` with the cdk.json context plus its
-own keys in ``CDK_CONTEXT_JSON`` (among them ``failSynthOnValidationErrors=false``, so the
-app must check the validation report itself) and the output directory in ``CDK_OUTDIR``.
-CDK's built-in CloudFormation validation stays on here (the unit tests turn it off).
-"""
+"""app.py, run as the CDK CLI runs it (``tests.cli_app``), synthesizes every environment
+nag-clean."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-import pytest
+from tests.cli_app import CLI_CONTEXT, run_app
+from tests.conftest import ROOT, check_acknowledgements_in_tree
 
-from tests.conftest import ROOT
-
-# What CDK CLI 2.1148 adds to the cdk.json context (captured from a `cdk synth` run).
-CLI_CONTEXT = {
-    "aws:cdk:enable-path-metadata": True,
-    "aws:cdk:enable-asset-metadata": True,
-    "aws:cdk:version-reporting": True,
-    "aws:cdk:bundling-stacks": ["**"],
-    "@aws-cdk/core:failSynthOnValidationErrors": False,
-}
 # The four cdk-nag packs and the fifth gate, AWS Control Tower proactive controls.
 PACKS = {
     "AwsSolutions",
@@ -35,49 +18,27 @@ PACKS = {
 }
 
 
-def run_app(outdir, context: dict) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}  # validation on
-    env.update(
-        CDK_CONTEXT_JSON=json.dumps(context),
-        CDK_OUTDIR=str(outdir),
-        CDK_CLI_ASM_VERSION="55.0.0",
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-    )
-    return subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,  # a hang guard, not a time limit (the machine may be busy)
-    )
+def test_app_exits_zero(cli_synth):
+    assert cli_synth.result.returncode == 0, cli_synth.result.stderr[-3000:]
+    assert "cdk-nag" not in cli_synth.result.stderr
 
 
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory):
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    cdk_json = json.loads((ROOT / "cdk.json").read_text())
-    result = run_app(outdir, {**cdk_json["context"], **CLI_CONTEXT})
-    return outdir, result
-
-
-def test_app_exits_zero(synthesized):
-    _, result = synthesized
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "cdk-nag" not in result.stderr
-
-
-def test_validation_report_succeeds_for_every_pack(synthesized):
-    outdir, _ = synthesized
-    report = json.loads((outdir / "validation-report.json").read_text())
+def test_validation_report_succeeds_for_every_pack(cli_synth):
+    report = cli_synth.json("validation-report.json")
     assert {p["pluginName"] for p in report["pluginReports"]} == PACKS
     assert {p["conclusion"] for p in report["pluginReports"]} == {"success"}
     assert not any(p.get("violations") for p in report["pluginReports"])
 
 
-def test_every_environment_is_in_the_assembly(synthesized):
-    outdir, _ = synthesized
-    manifest = json.loads((outdir / "manifest.json").read_text())
+def test_every_acknowledgement_has_a_reason_and_sits_on_one_resource(cli_synth):
+    report = cli_synth.json("validation-report.json")
+    assert any(p.get("suppressedViolations") for p in report["pluginReports"])
+    check_acknowledgements_in_tree(cli_synth.json("tree.json"), report)
+
+
+def test_every_environment_is_in_the_assembly(cli_synth):
+    outdir = cli_synth.outdir
+    manifest = cli_synth.json("manifest.json")
     nested = {
         name
         for name, artifact in manifest["artifacts"].items()

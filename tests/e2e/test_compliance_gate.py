@@ -16,6 +16,7 @@ import textwrap
 
 import pytest
 
+from tests import early
 from tests.conftest import ROOT
 
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
@@ -52,12 +53,31 @@ BUCKET_PATH = {
 ALL_SHAPES = ("plain", "stage", "nested")
 
 
-@pytest.fixture(scope="module")
-def user_app(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("user-app")
+FINDING_CASES = {
+    "cli-stage-only": ("cli", ("stage",)),
+    "cli-every-shape": ("cli", ALL_SHAPES),
+    "python-every-shape": ("python", ALL_SHAPES),
+}
+CLEAN = "clean-every-shape"
+
+
+@early.start_after_collection("gate_runs")
+def _run_every_case() -> dict[str, subprocess.CompletedProcess]:
+    """Each case's run of the app (~2.5 s each), one after another, after collection."""
+    directory = early.temp_dir("user-app-")
     (directory / "app.py").write_text(APP)
     (directory / "cdk.json").write_text(f'{{"app": "{sys.executable} app.py", "notices": false}}')
-    return directory
+    runs = {
+        case: run(directory, how, shapes, finding=True)
+        for case, (how, shapes) in FINDING_CASES.items()
+    }
+    runs[CLEAN] = run(directory, "cli", ALL_SHAPES, finding=False)
+    return runs
+
+
+@pytest.fixture(scope="session")
+def gate_runs() -> dict[str, subprocess.CompletedProcess]:
+    return early.result("gate_runs")
 
 
 def run(user_app, how: str, shapes: tuple[str, ...], finding: bool):
@@ -71,15 +91,12 @@ def run(user_app, how: str, shapes: tuple[str, ...], finding: bool):
     )
 
 
-@pytest.mark.parametrize(
-    ("how", "shapes"),
-    [("cli", ("stage",)), ("cli", ALL_SHAPES), ("python", ALL_SHAPES)],
-    ids=["cli-stage-only", "cli-every-shape", "python-every-shape"],
-)
-def test_a_finding_fails_with_its_id_and_construct_path(user_app, how, shapes):
+@pytest.mark.parametrize("case", FINDING_CASES)
+def test_a_finding_fails_with_its_id_and_construct_path(gate_runs, case):
     """A stage alone is the case the CLI lets through by itself (it judges only the stacks
     it selected); one app with a plain stack, a stage and a nested stack lists all three."""
-    result = run(user_app, how, shapes, finding=True)
+    _, shapes = FINDING_CASES[case]
+    result = gate_runs[case]
     assert result.returncode != 0, result.stdout + result.stderr
     for shape in shapes:
         path = BUCKET_PATH[shape]
@@ -89,7 +106,7 @@ def test_a_finding_fails_with_its_id_and_construct_path(user_app, how, shapes):
     assert "Traceback" not in result.stderr  # the list, not a stack trace
 
 
-def test_a_clean_app_of_every_shape_exits_zero(user_app):
-    result = run(user_app, "cli", ALL_SHAPES, finding=False)
+def test_a_clean_app_of_every_shape_exits_zero(gate_runs):
+    result = gate_runs[CLEAN]
     assert result.returncode == 0, result.stderr[-3000:]
     assert "cdk-nag" not in result.stderr

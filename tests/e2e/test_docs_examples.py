@@ -1,27 +1,42 @@
-"""Every ```python block in README.md and docs/ runs (one fresh namespace per page)."""
+"""Every ```python block in README.md and docs/ runs (one fresh namespace per page), in a
+process of its own started after collection (``tests.early``)."""
 
-import re
-from pathlib import Path
+import json
+import subprocess
+import sys
 
 import pytest
 
+from tests import early
 from tests.conftest import ROOT
+from tests.e2e.run_doc_examples import python_blocks
 
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
-_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+EXAMPLE_PAGES = [p.relative_to(ROOT).as_posix() for p in PAGES if python_blocks(p)]
 
 
-def python_blocks(page: Path) -> list[str]:
-    return _BLOCK.findall(page.read_text())
+@early.start_after_collection("doc_examples")
+def _run_examples() -> dict[str, str | None]:
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.run_doc_examples", *EXAMPLE_PAGES],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,  # a hang guard, not a time limit
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(result.stdout.splitlines()[-1])
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if python_blocks(p)], ids=lambda p: p.name)
-def test_documented_examples_run(page, tmp_path, monkeypatch):
-    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path))
-    namespace: dict = {"__name__": f"docs_example_{page.stem}"}
-    for index, block in enumerate(python_blocks(page)):
-        code = compile(block, f"{page.relative_to(ROOT)}[block {index}]", "exec")
-        exec(code, namespace)
+@pytest.fixture(scope="session")
+def doc_examples() -> dict[str, str | None]:
+    """``{page: traceback or None}`` for every page with examples."""
+    return early.result("doc_examples")
+
+
+@pytest.mark.parametrize("page", EXAMPLE_PAGES, ids=lambda p: p.rsplit("/", 1)[-1])
+def test_documented_examples_run(doc_examples, page):
+    assert doc_examples[page] is None, doc_examples[page]
 
 
 def test_docs_have_examples_for_every_construct_page():

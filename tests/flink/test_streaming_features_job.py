@@ -10,7 +10,8 @@ emulator (moto server) and ONE mini-cluster process (``run_jobs.py``) that runs 
    stream, which the fixture reads back with boto3, then stops the job.
 
 Cost: one JVM + mini-cluster, ~30–60 s on an idle 2-core machine (JVM start, two jobs, Python
-workers), several minutes when the machine is loaded.
+workers), several minutes when the machine is loaded; it starts right after collection and runs
+beside the rest of the suite (``tests.early``), so these tests run last.
 
 The input, windows of 60 s and 5 s of allowed out-of-orderness (watermark = max event time - 5 s):
 events 1–5 fall in [10:00, 10:01); event 6 (10:01:03) moves the watermark to 10:00:58; event 7
@@ -36,6 +37,7 @@ from pathlib import Path
 import pytest
 
 from ml_data_platform.local.emulator import MotoServer
+from tests import early
 from tests.conftest import ROOT
 
 FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
@@ -81,11 +83,17 @@ def _read_stream(kinesis, stream: str) -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def flink_run(tmp_path_factory) -> FlinkRun:
-    """Both runs of the job on one mini-cluster (see the module docstring)."""
+def flink_run() -> FlinkRun:
+    """Both runs of the job on one mini-cluster (see the module docstring), started after
+    collection (``tests.early``): the JVM works while the rest of the suite runs."""
+    return early.result("flink_run")
+
+
+@early.start_after_collection("flink_run")
+def _run_flink() -> FlinkRun:
     assert FLINK_PYTHON.exists(), "run `make flink-venv` (make test does) to create .venv-flink"
     assert CONNECTOR_JAR.exists(), "run `make flink-jar` (make test does) to build the jar"
-    log = tmp_path_factory.mktemp("flink") / "job.log"
+    log = early.temp_dir("flink-") / "job.log"
     with MotoServer() as moto:
         kinesis = moto.client("kinesis")
         for stream in ("clicks", "clicks-features"):

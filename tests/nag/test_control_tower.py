@@ -3,14 +3,11 @@ over the cross-stack-key rule, with every exemption on one resource and a reason
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_logs as logs
 
-from ml_data_platform.compliance import ComplianceFindings, enable_compliance_checks
+from ml_data_platform.compliance import ComplianceFindings
 from ml_data_platform.compliance.control_tower import (
     CONTROL_TOWER_PLUGIN,
     CROSS_STACK_KEY_REASON,
@@ -20,7 +17,7 @@ from ml_data_platform.compliance.control_tower import (
 from ml_data_platform.compliance.nag import acknowledgement_id
 from ml_data_platform.storage import DataLakeKey
 from ml_data_platform.storage.bucket import OBJECT_LOCK_REASON
-from tests.conftest import CDK_CONTEXT, check_acknowledgements, make_app
+from tests.conftest import check_acknowledgements_in_tree
 
 
 def _control_tower(report: dict) -> dict:
@@ -29,16 +26,12 @@ def _control_tower(report: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def platform_report():
-    from ml_data_platform.stacks import build_platform
-
-    app = make_app()
-    build_platform(app, CDK_CONTEXT)
-    enable_compliance_checks(app)
-    enable_control_tower_checks(app)
-    assembly = app.synth()  # the gate raises on any unacknowledged finding of the five
-    report = json.loads((Path(assembly.directory) / "validation-report.json").read_text())
-    check_acknowledgements(app, report)
+def platform_report(cli_synth):
+    """The validation report of the shipped app as the CLI runs it (app.py enables the
+    Control Tower rules; the gate fails the run on any unacknowledged finding of the five)."""
+    assert cli_synth.result.returncode == 0, cli_synth.result.stderr[-3000:]
+    report = cli_synth.json("validation-report.json")
+    check_acknowledgements_in_tree(cli_synth.json("tree.json"), report)
     return report
 
 

@@ -7,6 +7,10 @@ The venv gets the wheel itself (``pip install --no-deps``); its third-party depe
 the dev venv through a ``.pth`` line, after ``pip check`` has confirmed that the wheel's
 declared requirements are met there. ``ml_data_platform`` itself resolves to the wheel's copy
 (asserted), never to this checkout.
+
+The wheel, the venv and every app's synthesis run as one piece of work started after
+collection (``tests.early``): in a session with the rest of the suite they run beside it (on
+the core the test process leaves free), and the user-app tests run last.
 """
 
 from __future__ import annotations
@@ -20,8 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
+from tests import early
 from tests.conftest import CDK_CONTEXT, ROOT
 
 CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
@@ -106,12 +109,11 @@ class UserVenv:
 _VENV: list[UserVenv] = []
 
 
-@pytest.fixture(scope="session")
-def user_venv(tmp_path_factory) -> UserVenv:
-    """Once per session: the wheel, a venv in a temp dir outside the repo with the wheel
-    installed, its declared requirements checked."""
+def make_user_venv() -> UserVenv:
+    """The wheel, a venv in a temp dir outside the repo with the wheel installed, its declared
+    requirements checked."""
     start = time.perf_counter()
-    work = tmp_path_factory.mktemp("userapps")
+    work = early.temp_dir("userapps-")
     assert ROOT not in work.parents, f"{work} is inside the repository"
     assert CDK_CLI.exists(), f"{CDK_CLI} missing: run `make install`"
     wheel = build_wheel(work / "dist")

@@ -12,12 +12,15 @@ synthesized templates, cross-stack references followed).
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 
+from tests import early
 from tests.conftest import ROOT
 from tests.userapps.assembly import (
     Assembly,
@@ -26,7 +29,7 @@ from tests.userapps.assembly import (
     location_mismatches,
     unacknowledged_findings,
 )
-from tests.userapps.conftest import app_source
+from tests.userapps.conftest import UserVenv, app_source, make_user_venv
 
 _PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
@@ -134,17 +137,35 @@ APPS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def synthesized(user_venv):
-    """Each app synthesized once, in sequence, on first use."""
-    results: dict[str, tuple] = {}
+@dataclass(frozen=True)
+class UserApps:
+    """The wheel's venv and each app's ``cdk synth``: ``{app name: (assembly dir, run)}``."""
 
-    def synth(app: UserApp):
-        if app.name not in results:
-            results[app.name] = user_venv.synth(app.name, app.source())
-        return results[app.name]
+    venv: UserVenv
+    runs: dict[str, tuple[Path, subprocess.CompletedProcess]]
 
-    return synth
+
+@early.start_after_collection("user_apps")
+def _build_and_synthesize() -> UserApps:
+    venv = make_user_venv()
+    return UserApps(venv, {app.name: venv.synth(app.name, app.source()) for app in APPS})
+
+
+@pytest.fixture(scope="session")
+def user_apps() -> UserApps:
+    """The wheel installed in a fresh venv and every app synthesized there, in sequence,
+    started after collection."""
+    return early.result("user_apps")
+
+
+@pytest.fixture(scope="session")
+def user_venv(user_apps) -> UserVenv:
+    return user_apps.venv
+
+
+@pytest.fixture(scope="session")
+def synthesized(user_apps) -> Callable[[UserApp], tuple[Path, subprocess.CompletedProcess]]:
+    return lambda app: user_apps.runs[app.name]
 
 
 @pytest.mark.parametrize("app", APPS, ids=lambda a: a.name)

@@ -18,7 +18,12 @@ from ml_data_platform.compliance import (
     enable_compliance_checks,
     skip_checkov,
 )
-from tests.conftest import check_acknowledgements, make_app, synth_with_nag
+from tests.conftest import (
+    check_acknowledgements,
+    check_acknowledgements_in_tree,
+    make_app,
+    synth_with_nag,
+)
 
 # What the CDK CLI sets: CDK itself does not fail on a finding, the gate must.
 CLI_CONTEXT = {"@aws-cdk/core:failSynthOnValidationErrors": False}
@@ -207,9 +212,15 @@ def test_synth_with_nag_rejects_an_acknowledgement_on_a_stack():
     app, stack, _ = bucket_app()
     cdk.Validations.of(stack).acknowledge(*acknowledgements)
     enable_compliance_checks(app)
-    report = json.loads((Path(app.synth().directory) / "validation-report.json").read_text())
-    with pytest.raises(AssertionError, match=r"acknowledged on Stack 'Stack', not on a resource"):
+    assembly = Path(app.synth().directory)
+    report = json.loads((assembly / "validation-report.json").read_text())
+    on_stack = r"acknowledged on a Stage or Stack 'Stack', not on a resource"
+    with pytest.raises(AssertionError, match=on_stack):
         check_acknowledgements(app, report)
+    # the same check over the assembly's tree.json (an app synthesized in another process)
+    tree = json.loads((assembly / "tree.json").read_text())
+    with pytest.raises(AssertionError, match=on_stack):
+        check_acknowledgements_in_tree(tree, report)
 
 
 def _acknowledged(report):
