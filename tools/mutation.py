@@ -192,7 +192,7 @@ EQUIVALENT: dict[str, dict[str, Equivalent]] = {
                 (72, 'reader.at("INGESTION").rsplit'),
             )
         },
-        "ml_data_platform.config.ingestion.x_resolve_ingestion__mutmut_5": Equivalent(
+        "ml_data_platform.config.ingestion.x_resolve_ingestion__mutmut_9": Equivalent(
             "dataclasses.replace(volumes[d.name], )",
             "replace() without group=: _dataset built each volume with its request's group "
             "already, so the copy is the same",

@@ -11,7 +11,7 @@ from ml_data_platform.config import (
     pipeline_settings,
     settings_from_context,
 )
-from ml_data_platform.planning import DatasetVolume
+from ml_data_platform.planning import DatasetVolume, compare_ingestion_modes
 from tests.conftest import CDK_CONTEXT
 
 AT = "ml-data-platform.environments.dev"
@@ -293,6 +293,30 @@ def test_the_planner_prices_each_shared_group_apart():
     assert {n: i.mode.value for n, i in settings.ingestion.items()} == dict.fromkeys(
         ("t0", "t1", "t2"), "dedicated"
     )
+
+
+@pytest.mark.parametrize(
+    ("count", "volume", "delivery", "flipped"),
+    [
+        # 3 x 47 records/s of 1 KB: one object a minute per dataset costs more than a stream
+        (3, {"records_per_second": 47, "record_bytes": 1000}, "buffer_interval_seconds", (60, 900)),
+        # 5 x 267.6 records/s of 1 KB fill 64 MiB in ~250 s: 128 MiB halves the objects
+        (5, {"records_per_second": 267.6, "record_bytes": 1000}, "buffer_size_mib", (64, 128)),
+    ],
+    ids=["interval", "size"],
+)
+def test_the_planner_prices_with_the_environments_buffering(count, volume, delivery, flipped):
+    """Near the break-even point the buffering decides: the config prices with the
+    environment's, not the planner's defaults (the premise is checked on the planner)."""
+    volumes = [DatasetVolume(f"t{i}", **volume) for i in range(count)]
+    buffering = {"buffer_size_mib": 64, "buffer_interval_seconds": 900}
+    datasets = [{"name": f"t{i}", "columns": COLUMNS, "volume": volume} for i in range(count)]
+    for value, mode in zip(flipped, ("dedicated", "shared"), strict=True):
+        settings = {**buffering, delivery: value}
+        planned = compare_ingestion_modes(volumes, **settings).modes
+        assert {m.value for m in planned.values()} == {mode}
+        chosen = dev(with_env(datasets=datasets, delivery=settings)).ingestion
+        assert {i.mode.value for i in chosen.values()} == {mode}
 
 
 def test_the_planner_prices_with_the_environments_buffer_interval():
