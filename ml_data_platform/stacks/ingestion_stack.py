@@ -54,7 +54,8 @@ class IngestionStack(cdk.Stack):
             (``DataCatalog.catalog_key``): Parquet conversion reads the table through Glue.
             Default: none.
         alarm_topic: SNS topic for every alarm. Default: a new topic encrypted with the lake
-            key (subscribe to it; ``.alarm_topic``).
+            key (subscribe to it; ``.alarm_topic``); none when the stack only holds the tables
+            of ``shared_datasets`` (nothing here alarms).
         removal_policy: Streams and log groups: ``RETAIN`` (default) or ``DESTROY`` (needs the
             allow-destroy context).
         **stack_kwargs: ``cdk.Stack`` props (env, stack_name, synthesizer, ...).
@@ -63,7 +64,8 @@ class IngestionStack(cdk.Stack):
         streams: ``{dataset name: IngestionStream}``.
         deliveries: ``{dataset name: LakeDeliveryStream}``.
         tables: ``{dataset name: LakeTable}`` (empty without ``catalog``).
-        alarm_topic: The SNS topic every alarm notifies.
+        alarm_topic: The SNS topic every alarm notifies (``None`` for a stack of tables only
+            that was given no topic).
     """
 
     def __init__(
@@ -123,16 +125,15 @@ class IngestionStack(cdk.Stack):
                 )
                 if dataset.data_format is DataFormat.PARQUET:
                     tables[name] = self.tables[name].table
-        if alarm_topic is None:
-            self.alarm_topic: sns.ITopic = sns.Topic(
+        self.alarm_topic: sns.ITopic | None = alarm_topic
+        if alarm_topic is None and by_name:
+            self.alarm_topic = sns.Topic(
                 self,
                 "AlarmTopic",
                 display_name="ml-data-platform ingestion alarms",
                 master_key=data_lake.key,
                 enforce_ssl=True,
             )
-        else:
-            self.alarm_topic = alarm_topic
         self.streams: dict[str, IngestionStream] = {}
         self.deliveries: dict[str, LakeDeliveryStream] = {}
         for name, dataset in by_name.items():

@@ -7,7 +7,9 @@ import dataclasses
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk.assertions import Template
 
+from ml_data_platform.catalog import DataCatalog
 from ml_data_platform.config import CONTEXT_KEY, Removal, settings_from_context
 from ml_data_platform.datasets import Column, Dataset
 from ml_data_platform.stacks import IngestionStack, MlDataPlatform, SharedIngestionStack
@@ -131,3 +133,23 @@ def test_ingestion_stack_shared_datasets_need_the_catalog_and_no_overlap():
         IngestionStack(app, "NoCatalog", data_lake=data_lake, datasets=[], shared_datasets=[likes])
     with pytest.raises(ValueError, match=r"datasets \['likes'\] are in both"):
         IngestionStack(app, "Both", data_lake=data_lake, datasets=[likes], shared_datasets=[likes])
+
+
+def test_a_stack_of_shared_tables_only_creates_no_alarm_topic():
+    """Nothing in it alarms: a default topic would cost a key-encrypted topic for nothing."""
+    app = make_app()
+    data_lake = lake(app)
+    catalog = DataCatalog(cdk.Stack(app, "Catalog"), "Catalog", lake=data_lake)
+    likes = Dataset("likes", COLUMNS)
+    tables_only = IngestionStack(
+        app, "Tables", data_lake=data_lake, datasets=[], shared_datasets=[likes], catalog=catalog
+    )
+    with_stream = IngestionStack(
+        app, "Streams", data_lake=data_lake, datasets=[Dataset("saves", COLUMNS)], catalog=catalog
+    )
+    assert tables_only.alarm_topic is None
+    assert with_stream.alarm_topic is not None
+    template = Template.from_stack(tables_only)
+    template.resource_count_is("AWS::SNS::Topic", 0)
+    template.resource_count_is("AWS::Glue::Table", 1)
+    Template.from_stack(with_stream).resource_count_is("AWS::SNS::Topic", 1)
