@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -64,9 +65,11 @@ def start(fixtures: Iterable[str]) -> None:
 
 def at_low_priority(work: Callable[[], T]) -> T:
     """``work()`` in the calling thread, lowered to ``BACKGROUND_NICENESS`` for good (Linux
-    gives each thread its own nice value; a process it starts inherits it). Call it in a
-    thread of its own: ``in_low_priority_thread``."""
-    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+    gives each thread its own nice value; a process it starts inherits it; elsewhere the
+    priority stays as it is, as a thread id is not a process id there). Call it in a thread
+    of its own: ``in_low_priority_thread``."""
+    if sys.platform.startswith("linux"):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
     return work()
 
 
