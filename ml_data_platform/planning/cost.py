@@ -41,6 +41,7 @@ from ml_data_platform.planning.prices import (
     FLINK_ORCHESTRATION_KPUS,
     FLINK_RUNNING_STORAGE_GB_PER_KPU,
     GB,
+    HOURS_PER_MONTH,
     MB,
     SECONDS_PER_MONTH,
     STANDARD,
@@ -254,6 +255,8 @@ def estimate_costs(
         parquet=profile.parquet,
         dynamic_partitioning=profile.dynamic_partitioning,
         objects=monthly_objects,
+        # the keys come from the records (jq), all month: measure JQProcessing.Duration
+        jq_hours=HOURS_PER_MONTH if profile.dynamic_partitioning else 0.0,
     )
     athena = prices.athena.monthly(profile.queries_per_day, profile.query_scanned_bytes)
     flink = _flink(profile, prices)
@@ -454,7 +457,9 @@ def _notes(profile: WorkloadProfile, prices: PriceTable) -> list[str]:
     if profile.dynamic_partitioning:
         notes.append(
             "dynamic partitioning: one object per buffer flush assumed; multiply the object "
-            "count by the active partitions per flush"
+            "count by the active partitions per flush; jq assumed to run all month "
+            f"({HOURS_PER_MONTH} h × {prices.firehose.dynamic_partitioning_jq_hour} "
+            f"{prices.currency}/h: measure JQProcessing.Duration)"
         )
     if profile.queries_per_day:
         scanned = profile.query_scanned_bytes / MB

@@ -141,8 +141,10 @@ class FirehosePrices:
         parquet: bool,
         dynamic_partitioning: bool,
         objects: float,
+        jq_hours: float = 0.0,
     ) -> float:
-        """One delivery stream for a month; ``objects`` is the number of S3 objects written."""
+        """One delivery stream for a month; ``objects`` is the number of S3 objects written,
+        ``jq_hours`` the hours its dynamic partitioning runs jq (keys read from the records)."""
         records = records_per_second * SECONDS_PER_MONTH
         billed_gb = records * billed_bytes(record_bytes, FIREHOSE_BILLING_UNIT_BYTES) / GB
         cost = billed_gb * self.ingestion_gb
@@ -151,6 +153,7 @@ class FirehosePrices:
         if dynamic_partitioning:
             cost += records * record_bytes / GB * self.dynamic_partitioning_gb
             cost += objects / 1000 * self.dynamic_partitioning_per_1000_objects
+            cost += jq_hours * self.dynamic_partitioning_jq_hour
         return cost
 
 

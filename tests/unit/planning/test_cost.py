@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ml_data_platform.planning import (
+    Buffering,
     LineItem,
     WorkloadProfile,
     Zone,
@@ -202,6 +203,26 @@ def test_objects_under_128_kib_stay_in_standard() -> None:
     assert any("under 128 KiB" in note for note in estimate.notes)
 
 
+def test_dynamic_partitioning_adds_its_gb_objects_and_jq_hours_to_firehose() -> None:
+    # The profile above with 64 MiB / 900 s buffering: 2,880 objects/month either way.
+    # Firehose: 12.3596 (5 KB-rounded ingestion) + 7.4158 GB partitioned × 100 = 741.577
+    #   + 2,880 objects / 1000 × 1000 = 2,880 + jq all month: 720 h × 1 = 720
+    lifecycles = {Zone.RAW: Lifecycle.preset(LifecyclePreset.STANDARD)}
+    buffering = Buffering(64, 900, "test")
+    plain, partitioned = (
+        estimate_costs(
+            profile(dynamic_partitioning=keys),
+            lifecycles,
+            months=1,
+            prices=PRICES,
+            buffering=buffering,
+        ).months[0]
+        for keys in (False, True)
+    )
+    assert plain.firehose == pytest.approx(12.3596, abs=1e-4)
+    assert partitioned.firehose == pytest.approx(12.3596 + 741.577 + 2880 + 720, abs=1e-2)
+
+
 def test_notes_flag_assumptions_and_what_is_not_priced() -> None:
     lifecycles = {Zone.RAW: Lifecycle.preset(LifecyclePreset.STANDARD)}
     estimate = estimate_costs(
@@ -219,6 +240,7 @@ def test_notes_flag_assumptions_and_what_is_not_priced() -> None:
         "stored), billed as 254 MB each"
     ) in text
     assert "one object per buffer flush assumed" in text
+    assert "jq assumed to run all month (720 h × 1 XTS/h: measure JQProcessing.Duration)" in text
 
 
 def test_estimate_needs_the_raw_lifecycle_and_whole_months() -> None:

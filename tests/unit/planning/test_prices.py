@@ -158,6 +158,15 @@ def test_firehose_rounds_records_to_5_kb_and_adds_optional_features() -> None:
     # + 7.4158 GB × 100 + 2,880 objects / 1000 × 1000
     partitioned = prices.monthly(1, 3072, parquet=False, dynamic_partitioning=True, objects=2880)
     assert partitioned == pytest.approx(12.3596 + 741.577 + 2880, abs=1e-2)
+    # + 720 jq hours × 1
+    with_jq = prices.monthly(
+        1, 3072, parquet=False, dynamic_partitioning=True, objects=2880, jq_hours=720
+    )
+    assert with_jq == pytest.approx(partitioned + 720)
+    no_partitioning = prices.monthly(
+        1, 3072, parquet=False, dynamic_partitioning=False, objects=2880, jq_hours=720
+    )
+    assert no_partitioning == plain  # jq only runs to partition
 
 
 ATHENA = AthenaPrices(scanned_tb=5.0, minimum_scanned_mb=10)
