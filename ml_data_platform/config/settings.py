@@ -718,6 +718,7 @@ def _dataset(
             name,
             parquet=data_format is DataFormat.PARQUET,
             group=request.group,
+            partitioned=bool(keys),
         )
     else:
         reader.child("volume")  # absent or null: none (and a known key for the typo hints)
@@ -746,7 +747,9 @@ def _analytics(reader: Reader) -> StreamingFeatures | None:
     return features if enabled else None
 
 
-def _volume(reader: Reader, name: str, *, parquet: bool, group: str) -> DatasetVolume:
+def _volume(
+    reader: Reader, name: str, *, parquet: bool, group: str, partitioned: bool
+) -> DatasetVolume:
     """``{"records_per_second": > 0, "record_bytes": ≥ 1}``: the dataset's expected average
     traffic, which the ingestion planner prices (``ml-data-platform plan-ingestion --env``)."""
     rate = reader.convert(
@@ -758,7 +761,7 @@ def _volume(reader: Reader, name: str, *, parquet: bool, group: str) -> DatasetV
         raise ConfigError(f"{reader.at('records_per_second')}: missing required key")
     if size is None:
         raise ConfigError(f"{reader.at('record_bytes')}: missing required key")
-    return DatasetVolume(name, rate, size, parquet=parquet, group=group)
+    return DatasetVolume(name, rate, size, parquet=parquet, group=group, partitioned=partitioned)
 
 
 def _positive_number(value: Any) -> float:

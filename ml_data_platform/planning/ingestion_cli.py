@@ -22,7 +22,7 @@ from ml_data_platform.planning.ingestion_mode import (
 from ml_data_platform.planning.prices import HOURS_PER_MONTH, load_prices
 from ml_data_platform.planning.sizing import StreamMode
 
-DATASET_FORMAT = "NAME:RECORDS_PER_SECOND:RECORD_BYTES[:parquet][:group=GROUP]"
+DATASET_FORMAT = "NAME:RECORDS_PER_SECOND:RECORD_BYTES[:parquet][:keys][:group=GROUP]"
 
 
 def register(subparsers: Any) -> None:
@@ -72,21 +72,26 @@ def register(subparsers: Any) -> None:
 
 
 def parse_dataset(text: str) -> DatasetVolume:
-    """``clicks:50:800`` / ``features:5:2000:parquet`` / ``logs:1:300:group=daily``."""
+    """``clicks:50:800`` / ``features:5:2000:parquet`` / ``orders:5:900:keys`` (partition
+    keys from the records) / ``logs:1:300:group=daily``."""
     parts = text.split(":")
     if len(parts) < 3:
         raise ValueError(f"--dataset {text!r}: expected {DATASET_FORMAT}")
     name, rate, size, *options = parts
-    parquet, group = False, DEFAULT_GROUP
+    parquet, partitioned, group = False, False, DEFAULT_GROUP
     for option in options:
         if option == "parquet":
             parquet = True
+        elif option == "keys":
+            partitioned = True
         elif option.startswith("group=") and option != "group=":
             group = option.removeprefix("group=")
         else:
             raise ValueError(f"--dataset {text!r}: unknown option {option!r} ({DATASET_FORMAT})")
     try:
-        return DatasetVolume(name, float(rate), int(size), parquet=parquet, group=group)
+        return DatasetVolume(
+            name, float(rate), int(size), parquet=parquet, group=group, partitioned=partitioned
+        )
     except ValueError as error:
         raise ValueError(f"--dataset {text!r}: {error}") from error
 

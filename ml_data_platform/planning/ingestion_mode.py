@@ -76,6 +76,9 @@ class DatasetVolume:
             Default: False.
         group: Datasets can share a stream only within a group (same time granularity and
             delivery settings). Default: ``"default"``.
+        partitioned: Partitioned by keys read from its records (``partition_keys``): its own
+            delivery pays dynamic partitioning and jq all month, and it stays dedicated (a
+            shared delivery partitions by dataset and time only). Default: False.
     """
 
     name: str
@@ -83,6 +86,7 @@ class DatasetVolume:
     record_bytes: int
     parquet: bool = False
     group: str = DEFAULT_GROUP
+    partitioned: bool = False
 
     def __post_init__(self) -> None:
         require_positive(self.records_per_second, f"{self.name}: records_per_second")
@@ -104,8 +108,9 @@ class ModeCost:
         stream_fixed: Stream-hours or shard-hours (shared: this dataset's equal share).
         stream_data: Kinesis per-record charges.
         firehose: Firehose ingestion (records rounded up to 5 KB), plus format conversion.
-        partitioning: Dynamic partitioning per GB and per object (shared only), plus the
-            dataset's equal share of the jq processing hours.
+        partitioning: Dynamic partitioning per GB and per object, plus the jq processing
+            hours (shared: the dataset's equal share; dedicated: only a ``partitioned``
+            dataset's, all of its delivery's).
     """
 
     stream_fixed: float
@@ -270,9 +275,12 @@ class _Pricer:
             + objects / 1000 * firehose.dynamic_partitioning_per_1000_objects
         )
 
-    def dedicated(self, volume: DatasetVolume) -> ModeCost:
+    def dedicated(self, volume: DatasetVolume, jq_monthly: float) -> ModeCost:
         return ModeCost(
-            self.stream_fixed(self.shard_count), self.stream_data(volume), self.firehose(volume)
+            self.stream_fixed(self.shard_count),
+            self.stream_data(volume),
+            self.firehose(volume),
+            self.partitioning(volume) + jq_monthly if volume.partitioned else 0.0,
         )
 
     def shared_stream_fixed(self, members: Sequence[DatasetVolume]) -> float:
@@ -286,8 +294,8 @@ class _Pricer:
 def _choose(
     members: Sequence[DatasetVolume], pricer: _Pricer, jq_monthly: float, group: str
 ) -> dict[str, DatasetComparison]:
-    dedicated = {v.name: pricer.dedicated(v) for v in members}
-    eligible = [v for v in members if not v.parquet]
+    dedicated = {v.name: pricer.dedicated(v, jq_monthly) for v in members}
+    eligible = [v for v in members if not (v.parquet or v.partitioned)]
     # What sharing saves per dataset before the group's own fixed charges.
     saving = {v.name: dedicated[v.name].stream_fixed - pricer.partitioning(v) for v in eligible}
     candidates = [v for v in eligible if saving[v.name] > 0]
@@ -299,13 +307,15 @@ def _choose(
     result = {}
     for volume in members:
         name = volume.name
-        if volume.parquet:
+        if volume.parquet or volume.partitioned:
             result[name] = DatasetComparison(
                 volume,
                 dedicated[name],
                 None,
                 IngestionMode.DEDICATED,
-                "Parquet: Firehose converts with one table schema per delivery",
+                "Parquet: Firehose converts with one table schema per delivery"
+                if volume.parquet
+                else "partition keys: a shared delivery partitions by dataset and time only",
             )
             continue
         joined = volume in shared

@@ -34,10 +34,17 @@ def test_a_volume_is_read_with_the_dataset_format_and_granularity():
         format="parquet",
         volume={"records_per_second": 0.5, "record_bytes": 900},
     )
-    settings = settings_from_context(context_with(logs, clicks, EVENTS), "dev")
+    orders = dict(
+        EVENTS,
+        name="orders",
+        partition_keys=[{"name": "country", "query": ".country"}],
+        volume={"records_per_second": 1, "record_bytes": 400},
+    )
+    settings = settings_from_context(context_with(logs, clicks, orders, EVENTS), "dev")
     assert settings.volumes == {
         "logs": DatasetVolume("logs", 2.0, 300, parquet=False, group="day"),
         "clicks": DatasetVolume("clicks", 0.5, 900, parquet=True, group="hour"),
+        "orders": DatasetVolume("orders", 1.0, 400, group="hour", partitioned=True),
     }
 
 
@@ -78,6 +85,29 @@ def test_plan_ingestion_prices_an_environment_from_cdk_json(tmp_path, capsys):
     rows = [line.split() for line in out.splitlines()[2:5]]
     assert [(r[0], r[4]) for r in rows] == [(f"small-{i}", "shared") for i in range(3)]
     assert "not priced (no 'volume' in the config; they stay dedicated): ['events']" in out
+
+
+def test_plan_ingestion_keeps_a_dataset_with_partition_keys_dedicated(tmp_path, capsys):
+    """Three small datasets share; a fourth as small, with partition keys, cannot (the config
+    refuses to share it), and its own delivery pays dynamic partitioning and jq."""
+    volume = {"records_per_second": 1, "record_bytes": 500}
+    datasets = [dict(EVENTS, name=f"small-{i}", volume=volume) for i in range(3)]
+    keyed = dict(
+        EVENTS, name="keyed", partition_keys=[{"name": "country", "query": ".c"}], volume=volume
+    )
+    context = context_with(*datasets, keyed, delivery={"buffer_size_mib": 64})
+    (tmp_path / "cdk.json").write_text(json.dumps({"context": context}))
+    code = main(["plan-ingestion", "--env", "dev", "--context", str(tmp_path / "cdk.json")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:6]}
+    # name, group, dedicated, shared ("-": not offered), recommended, configured, why
+    assert rows["keyed"][3:5] == ["-", "dedicated"], rows["keyed"]
+    assert "partition keys: a shared delivery partitions by dataset and time only" in out
+    assert all(rows[f"small-{i}"][4] == "shared" for i in range(3))
+    # its own jq all month (720 h x 0.07 = 50.40) and a few cents of partitioning on top
+    extra = float(rows["keyed"][2]) - float(rows["small-0"][2])
+    assert 50.40 <= extra < 50.50
 
 
 def test_plan_ingestion_needs_exactly_one_source(tmp_path, capsys):

@@ -13,6 +13,8 @@ def test_a_dataset_argument_gives_rate_size_parquet_and_group():
     assert (volume.name, volume.records_per_second, volume.record_bytes) == ("features", 5, 2000)
     assert volume.parquet and volume.group == "daily"
     assert parse_dataset("logs:0.5:300").group == "default"
+    assert parse_dataset("orders:5:900:keys").partitioned
+    assert not parse_dataset("logs:0.5:300").partitioned
 
 
 @pytest.mark.parametrize(

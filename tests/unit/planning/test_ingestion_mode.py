@@ -81,6 +81,22 @@ def test_three_small_datasets_share_and_parquet_stays_dedicated():
     assert "3 datasets save 13.01" in a.reason and "(10.80)" in a.reason
 
 
+def test_a_dataset_with_partition_keys_pays_its_own_partitioning_and_stays_dedicated():
+    # "k" partitions by keys from its records: dedicated only, and its own delivery pays
+    # 2.864 partitioning + 3.60 jq (all month) → 14.20 + 6.464 = 20.664. It is no sharer:
+    # a, b, c share as without it (13.464 each, 3.60 / 3 of the jq each).
+    result = compare(small("a"), small("b"), small("c"), small("k", partitioned=True))
+    assert result.modes["k"] is IngestionMode.DEDICATED
+    k = result.datasets[3]
+    assert k.shared is None
+    assert k.dedicated.partitioning == pytest.approx(PARTITIONING_SMALL + 3.60)
+    assert k.dedicated.total == pytest.approx(20.664)
+    assert k.reason == "partition keys: a shared delivery partitions by dataset and time only"
+    assert [result.modes[n] for n in "abc"] == [IngestionMode.SHARED] * 3
+    assert result.datasets[0].shared.total == pytest.approx(13.464)
+    assert result.datasets[0].dedicated.partitioning == 0.0  # no keys: no partitioning
+
+
 def test_two_small_datasets_do_not_pay_for_a_shared_stream():
     # 2 × 4.336 = 8.672 < 10.80: both dedicated; their shared price is shown as a pair:
     # 7.20 / 2 + 2.00 + 5.00 + 2.864 + 3.60 / 2 = 15.264 > 14.20.
