@@ -66,18 +66,10 @@ def start(fixtures: Iterable[str]) -> None:
 def at_low_priority(work: Callable[[], T]) -> T:
     """``work()`` in the calling thread, lowered to ``BACKGROUND_NICENESS`` for good (Linux
     gives each thread its own nice value; a process it starts inherits it; elsewhere the
-    priority stays as it is, as a thread id is not a process id there). Call it in a thread
-    of its own: ``in_low_priority_thread``."""
+    priority stays as it is, as a thread id is not a process id there)."""
     if sys.platform.startswith("linux"):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
     return work()
-
-
-def in_low_priority_thread(work: Callable[[], T]) -> T:
-    """``work()`` run in a new low-priority thread, waited for: a server launched this way
-    keeps the lower priority while the test process does not."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(at_low_priority, work).result()
 
 
 def result(fixture: str) -> Any:

@@ -1,7 +1,7 @@
 """Session fixtures of the data-path layer: one moto server and one Trino server for all its
 tests. Trino takes ~30-80 s to start on the shared 2-core machine, so when the session collects
-any data-path test it is launched right after collection and boots while the rest of the suite
-runs; the data-path tests are moved to the end of the run and wait for it there."""
+a test that needs them they are launched right after collection (``tests.early``) and Trino
+boots while the rest of the suite runs; the data-path tests run last and wait for it there."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,35 +18,35 @@ from ml_data_platform.local import MotoServer
 from tests import early
 from tests.datapath.trino import TrinoServer
 
-HERE = Path(__file__).parent
 TIMINGS: dict[str, float] = {}
 """Seconds of the layer's set-up, printed at the end of the session (``make bench`` shows it)."""
 _SERVERS: dict[str, object] = {}
 
 
-def _is_datapath(item: pytest.Item) -> bool:
-    return HERE in Path(str(item.path)).parents
+@dataclass(frozen=True)
+class DatapathServers:
+    moto: MotoServer
+    trino: TrinoServer
+    """Launched, not yet ready: the ``trino`` fixture waits for it."""
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=_is_datapath)  # stable: the data-path tests last, in their order
-
-
-def _needs_servers(item: pytest.Item) -> bool:
-    return bool({"trino", "lake_moto"} & set(getattr(item, "fixturenames", ())))
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    if session.config.option.collectonly or not any(map(_needs_servers, session.items)):
-        return
-    moto = MotoServer().start()
-    _SERVERS["moto"] = moto
+@early.start_after_collection("datapath_servers")
+def _launch_servers() -> DatapathServers:
+    # at a low priority (tests.early): Trino's start-up (~100 s of CPU) must not slow the
+    # tests that run meanwhile
+    _SERVERS["moto"] = moto = MotoServer().start()
     workdir = Path(tempfile.mkdtemp(prefix="datapath-trino-"))
-    # at a low priority: its start-up (~100 s of CPU) must not slow the tests that run meanwhile
     trino = TrinoServer(workdir, s3_endpoint=moto.endpoint_url)
-    _SERVERS["trino"] = early.in_low_priority_thread(lambda: trino.start(wait=False))
+    _SERVERS["trino"] = trino.start(wait=False)
+    return DatapathServers(moto, trino)
 
 
+@pytest.fixture(scope="session")
+def datapath_servers() -> DatapathServers:
+    return early.result("datapath_servers")
+
+
+@pytest.hookimpl(trylast=True)  # after tests.early has waited for the launch
 def pytest_sessionfinish() -> None:
     trino = _SERVERS.pop("trino", None)
     if isinstance(trino, TrinoServer):
@@ -59,20 +60,17 @@ def pytest_sessionfinish() -> None:
 
 
 @pytest.fixture(scope="session")
-def lake_moto() -> MotoServer:
-    moto = _SERVERS.get("moto")
-    assert isinstance(moto, MotoServer), "the data-path servers start after collection"
-    return moto
+def lake_moto(datapath_servers: DatapathServers) -> MotoServer:
+    return datapath_servers.moto
 
 
 @pytest.fixture(scope="session")
-def trino(lake_moto: MotoServer) -> Iterator[TrinoServer]:
-    server = _SERVERS["trino"]
-    assert isinstance(server, TrinoServer)
+def trino(datapath_servers: DatapathServers) -> Iterator[TrinoServer]:
+    server = datapath_servers.trino
     waited = time.monotonic()
     server.wait_until_ready()
-    # From launch (at collection) to this first use: an upper bound of the start-up time when
-    # other tests ran meanwhile; what the suite paid is the wait.
+    # From launch (after collection) to this first use: an upper bound of the start-up time
+    # when other tests ran meanwhile; what the suite paid is the wait.
     TIMINGS["trino launch to first use"] = server.startup_seconds
     TIMINGS["waited for trino"] = time.monotonic() - waited
     yield server

@@ -27,22 +27,26 @@ def test_work_and_the_processes_it_starts_run_at_the_lower_priority():
         own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
         return threading.get_native_id(), own, int(child.stdout)
 
-    thread, own, child = early.in_low_priority_thread(work)
+    thread, own, child = _run_once("_early_test_priority", work)
     assert thread != threading.get_native_id()
     assert own == child == min(before + early.BACKGROUND_NICENESS, 19)
     assert os.getpriority(os.PRIO_PROCESS, 0) == before  # the test process is left as it was
 
 
 def test_an_error_in_the_work_reaches_the_fixture():
-    name = "_early_test_failing_work"
-
-    @early.start_after_collection(name)
     def failing() -> None:
         raise RuntimeError("the work failed")
 
+    with pytest.raises(RuntimeError, match="the work failed"):
+        _run_once("_early_test_failing_work", failing)
+
+
+def _run_once(name, work):
+    """``work`` registered as ``name``'s and its result fetched (it was not started after
+    collection, so ``result`` starts it), then forgotten."""
+    early.start_after_collection(name)(work)
     try:
-        with pytest.raises(RuntimeError, match="the work failed"):
-            early.result(name)  # not started after collection: runs now
+        return early.result(name)
     finally:
         early._WORK.pop(name)
         early._STARTED.pop(name)
