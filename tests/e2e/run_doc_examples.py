@@ -13,11 +13,12 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+"""A fenced ```python block of a Markdown page (group 1: its code)."""
 
 
 def python_blocks(page: Path) -> list[str]:
-    return _BLOCK.findall(page.read_text())
+    return PYTHON_BLOCK.findall(page.read_text())
 
 
 def run_page(page: Path) -> str | None:

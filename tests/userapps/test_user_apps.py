@@ -22,6 +22,7 @@ import pytest
 
 from tests import early
 from tests.conftest import ROOT
+from tests.e2e.run_doc_examples import PYTHON_BLOCK
 from tests.userapps.assembly import (
     Assembly,
     Delivery,
@@ -31,8 +32,6 @@ from tests.userapps.assembly import (
 )
 from tests.userapps.conftest import UserVenv, app_source, make_user_venv
 
-_PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
-
 
 def documented_app(page: str, heading: str) -> str:
     """The first ```python block after ``heading`` in ``page``, verbatim, with the four packs
@@ -40,7 +39,7 @@ def documented_app(page: str, heading: str) -> str:
     docs/use-in-your-cdk-app.md) when the example does not attach them itself."""
     text = (ROOT / page).read_text()
     assert text.count(f"{heading}\n") == 1, f"{page}: no single heading {heading!r}"
-    block = _PYTHON_BLOCK.search(text.split(f"{heading}\n")[1])[1]
+    block = PYTHON_BLOCK.search(text.split(f"{heading}\n")[1])[1]
     if re.search(r"^enable_compliance_checks\(app\)$", block, re.M):
         return block
     assert block.count("app.synth()") == 1, block
