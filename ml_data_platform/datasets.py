@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from ml_data_platform.core.inputs import repeated
 from ml_data_platform.core.limits import GLUE_COLUMN_COMMENT_MAX_LENGTH, GLUE_DESCRIPTION_MAX_LENGTH
 from ml_data_platform.core.names import glue_name, validate_glue_name, validate_slug
 from ml_data_platform.storage.layout import (
@@ -136,7 +137,7 @@ class Dataset:
         if not self.columns:
             raise ValueError(f"dataset '{self.name}': columns must list at least one column")
         names = [c.name for c in self.columns]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             raise ValueError(f"dataset '{self.name}': duplicate columns {duplicates}")
         dynamic = sorted(set(names) & {k.name for k in self.partition_keys})
@@ -285,7 +286,7 @@ def datasets_by_name(datasets: Sequence[Dataset]) -> dict[str, Dataset]:
         if not isinstance(dataset, Dataset):
             raise TypeError(f"datasets must be Dataset objects, got {type(dataset).__name__}")
     names = [d.name for d in datasets]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = repeated(names)
     if duplicates:
         raise ValueError(f"datasets: duplicate names {duplicates}")
     collision = name_collision(names)

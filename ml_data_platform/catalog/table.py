@@ -19,7 +19,7 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
-from ml_data_platform.core.inputs import Kind, require_kind
+from ml_data_platform.core.inputs import Kind, repeated, require_kind
 from ml_data_platform.core.limits import GLUE_DESCRIPTION_MAX_LENGTH
 from ml_data_platform.core.names import validate_glue_name, validate_key_prefix
 from ml_data_platform.datasets import (
@@ -451,7 +451,7 @@ def _columns(columns: Sequence[Column | tuple[str, str]], prop: str) -> list[Col
 def _check_unique(table: str, columns: Sequence[Column], keys: Sequence[Column]) -> None:
     for what, items in (("columns", columns), ("partition keys", keys)):
         names = [c.name for c in items]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             raise ValueError(f"table '{table}': duplicate {what} {duplicates}")
     clashes = sorted({c.name for c in columns} & {k.name for k in keys})

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from ml_data_platform.config.reader import ConfigError, Reader
+from ml_data_platform.core.inputs import repeated
 from ml_data_platform.core.names import validate_key_prefix
 from ml_data_platform.events.pipeline_trigger import (
     DEFAULT_BUCKET_PARAMETER,
@@ -72,7 +73,7 @@ class VideoSettings:
 def read_events(reader: Reader) -> EventSettings:
     triggers = [_trigger(item) for item in reader.readers("pipeline_triggers")]
     seen = [(t.zone, t.prefix) for t in triggers]
-    duplicates = sorted({s for s in seen if seen.count(s) > 1})
+    duplicates = repeated(seen)
     if duplicates:
         raise ConfigError(
             f"{reader.at('pipeline_triggers')}: more than one trigger for {duplicates} "

@@ -9,6 +9,8 @@ our own constructs where the resource they wrap belongs (a ``DataLakeBucket`` wh
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -93,3 +95,9 @@ def require_int(
     if maximum is not None and value > maximum:
         raise ValueError(f"{prop} must be ≤ {maximum}, got {value}")
     return value
+
+
+def repeated(values: Iterable[Any]) -> list[Any]:
+    """The values that occur more than once in ``values``, sorted (what a "duplicate names"
+    error lists)."""
+    return sorted(value for value, count in Counter(values).items() if count > 1)

@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from ml_data_platform.core.inputs import repeated
 from ml_data_platform.core.limits import (
     FIREHOSE_DEFAULT_BUFFER_INTERVAL_SECONDS,
     FIREHOSE_MIN_BUFFER_SIZE_MIB_FOR_CONVERSION,
@@ -203,7 +204,7 @@ def compare_ingestion_modes(
         prices: Price table. Default: ``load_prices()`` (us-east-1).
     """
     names = [v.name for v in volumes]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = repeated(names)
     if duplicates:
         raise ValueError(f"volumes: duplicate dataset names {duplicates}")
     if stream_mode is StreamMode.PROVISIONED and shard_count is None:

@@ -137,7 +137,7 @@ class IngestionStack(cdk.Stack):
         self.streams: dict[str, IngestionStream] = {}
         self.deliveries: dict[str, LakeDeliveryStream] = {}
         for name, dataset in by_name.items():
-            base = _construct_id(name)
+            base = camel(name)
             if dataset.data_format is DataFormat.PARQUET and name not in tables:
                 raise ValueError(
                     f"dataset '{name}' lands as Parquet: parquet_tables[{name!r}] must give its "
@@ -201,8 +201,3 @@ def stream_into_lake(
         removal_policy=removal_policy,
         **delivery,
     )
-
-
-def _construct_id(dataset_name: str) -> str:
-    """``clicks`` -> ``Clicks``; ``page-views`` -> ``PageViews``."""
-    return "".join(part.capitalize() for part in dataset_name.split("-"))

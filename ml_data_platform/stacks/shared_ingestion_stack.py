@@ -11,7 +11,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ml_data_platform.catalog.data_catalog import camel
-from ml_data_platform.core.inputs import Kind, optional_kind
+from ml_data_platform.core.inputs import Kind, optional_kind, repeated
 from ml_data_platform.core.limits import KINESIS_MIN_RETENTION_HOURS
 from ml_data_platform.datasets import Dataset
 from ml_data_platform.planning.sizing import StreamMode
@@ -75,9 +75,9 @@ class SharedIngestionStack(cdk.Stack):
             group: SharedLayout(group, members) for group, members in groups.items()
         }
         members = [name for layout in self.layouts.values() for name in layout.dataset_names]
-        repeated = sorted({n for n in members if members.count(n) > 1})
-        if repeated:
-            raise ValueError(f"datasets {repeated} are in more than one shared group")
+        duplicates = repeated(members)
+        if duplicates:
+            raise ValueError(f"datasets {duplicates} are in more than one shared group")
         self.streams: dict[str, IngestionStream] = {}
         self.deliveries: dict[str, LakeDeliveryStream] = {}
         for group, layout in self.layouts.items():

@@ -17,7 +17,7 @@ from ml_data_platform.compliance.nag_patterns import (
     bucket_objects_pattern,
 )
 from ml_data_platform.compliance.wildcards import acknowledge_role_grants
-from ml_data_platform.core.inputs import Kind, optional_kind, require_kind
+from ml_data_platform.core.inputs import Kind, optional_kind, repeated, require_kind
 from ml_data_platform.core.names import validate_bucket_name
 from ml_data_platform.core.removal import resolve_removal_policy
 from ml_data_platform.storage.access_point import AccessLevel, LakeAccessPoint
@@ -174,7 +174,7 @@ def _check_zones(zones: Sequence[DataLakeZone]) -> None:
     if not zones:
         raise ValueError("zones must name at least one zone")
     names = [zone.name for zone in zones]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = repeated(names)
     if duplicates:
         raise ValueError(f"zones: duplicate zone names {duplicates}")
     ids = [_zone_construct_id(n) for n in names]

@@ -25,6 +25,7 @@ from enum import Enum
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 
+from ml_data_platform.core.inputs import repeated
 from ml_data_platform.core.limits import (
     S3_MAX_LIFECYCLE_DAYS,
     S3_MAX_LIFECYCLE_RULES,
@@ -281,7 +282,7 @@ class Lifecycle:
                 f"{S3_MAX_LIFECYCLE_RULES} per bucket (S3 limit)"
             )
         ids = [rule.id for rule in self.rules]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        duplicates = repeated(ids)
         if duplicates:
             raise ValueError(f"lifecycle for {owner}: duplicate rule ids {duplicates}")
         for rule in self.rules:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ml_data_platform.core.inputs import repeated
 from ml_data_platform.core.jq import firehose_extraction_query, firehose_query, validate_jq
 from ml_data_platform.core.limits import FIREHOSE_MAX_PROCESSOR_PARAMETER_LENGTH
 from ml_data_platform.core.names import validate_slug
@@ -69,9 +70,9 @@ class SharedLayout:
             if not isinstance(member, Dataset):
                 raise TypeError(f"{where}: datasets must be Dataset objects, got {member!r}")
         names = [d.name for d in members]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"{where}: datasets {repeated} are listed more than once")
+        duplicates = repeated(names)
+        if duplicates:
+            raise ValueError(f"{where}: datasets {duplicates} are listed more than once")
         if not isinstance(self.field, str) or not _FIELD.match(self.field):
             raise ValueError(
                 f"{where}: field {self.field!r} must be a top-level JSON field name (a letter "

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import ClassVar
 
+from ml_data_platform.core.inputs import repeated
+
 MAX_IDENTIFIER_BYTES = 127
 MAX_DECIMAL_PRECISION = 38
 MAX_CHAR_LENGTH = 4_096
@@ -273,7 +275,7 @@ class RedshiftTable:
             if not isinstance(column, RedshiftColumn):
                 raise TypeError(f"{where}: columns must be RedshiftColumn, got {column!r}")
         names = [c.name for c in self.columns]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             raise ValueError(f"{where}: duplicate columns {duplicates}")
         by_name = {c.name: c for c in self.columns}

@@ -10,6 +10,7 @@ from ml_data_platform.core.inputs import (
     Kind,
     optional_kind,
     reject_string,
+    repeated,
     require_int,
     require_kind,
 )
@@ -184,3 +185,18 @@ def test_our_lake_points_to_a_zone_s_bucket_and_a_bare_construct_says_what_it_la
     assert str(error.value) == (
         "encryption_key must be an IKey (aws_kms), got _Ours; _Ours has no IKey attribute"
     )
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([], []),
+        (["a", "b"], []),
+        (["b", "a", "b"], ["b"]),
+        (["c", "a", "c", "a", "a", "b"], ["a", "c"]),  # each once, sorted
+        ([("raw", "x/"), ("raw", "x/"), ("raw", "y/")], [("raw", "x/")]),
+    ],
+)
+def test_repeated_lists_each_value_given_more_than_once_sorted(values, expected):
+    assert repeated(values) == expected
+    assert repeated(iter(values)) == expected  # any iterable, read once
